@@ -1,0 +1,1 @@
+"""Everything that talks to Coralogix's IncidentsService; generated protobuf code stops here."""

@@ -1,0 +1,225 @@
+"""The bot's own view of Coralogix incidents: plain frozen dataclasses and enums.
+
+Nothing here knows about protobuf, gRPC or Slack; `bot.coralogix.convert` maps the wire messages
+to and from these types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+APPLICATION_LABEL = "coralogix.metadata.applicationName"
+SUBSYSTEM_LABEL = "coralogix.metadata.subsystemName"
+ALERT_NAME_LABEL = "alert_name"
+ALERT_ID_LABEL = "alert_id"
+
+
+class Severity(StrEnum):
+    UNSPECIFIED = "unspecified"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent; used for sorting and storm rules."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.UNSPECIFIED: 0,
+    Severity.LOW: 1,
+    Severity.INFO: 2,
+    Severity.WARNING: 3,
+    Severity.ERROR: 4,
+    Severity.CRITICAL: 5,
+}
+
+
+class Status(StrEnum):
+    """The human workflow of an incident (Coralogix `IncidentStatus`)."""
+
+    UNSPECIFIED = "unspecified"
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class State(StrEnum):
+    """Whether the alert condition still holds (Coralogix `IncidentState`)."""
+
+    UNSPECIFIED = "unspecified"
+    TRIGGERED = "triggered"
+    RESOLVED = "resolved"
+
+
+class EventKind(StrEnum):
+    UNSPECIFIED = "unspecified"
+    UPSERT_STATE = "upsert_state"
+    OPEN = "open"
+    CLOSE = "close"
+    SNOOZE = "snooze"
+    ASSIGN = "assign"
+    ACKNOWLEDGE = "acknowledge"
+    UNASSIGN = "unassign"
+
+
+class GroupField(StrEnum):
+    """What `stats by=` can group on."""
+
+    SEVERITY = "severity"
+    STATUS = "status"
+    STATE = "state"
+    APPLICATION = "app"
+    SUBSYSTEM = "subsystem"
+    ASSIGNEE = "assignee"
+
+
+class SortField(StrEnum):
+    CREATED = "created"
+    LAST_STATE_UPDATE = "last_state_update"
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    assigned_to: str | None
+    assigned_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentEvent:
+    """One entry of an incident's history; `actor` is the administrative user who caused it."""
+
+    id: str
+    kind: EventKind
+    actor: str | None = None
+    system: str | None = None
+    assigned_to: str | None = None
+    assigned_by: str | None = None
+    acknowledged_by: str | None = None
+    closed_by: str | None = None
+    state: State | None = None
+    is_muted: bool | None = None
+    snooze_start: datetime | None = None
+    snooze_minutes: int | None = None
+
+    @property
+    def who(self) -> str | None:
+        """The user the event is credited to, whichever payload carries it."""
+        return self.actor or self.acknowledged_by or self.closed_by or self.assigned_by
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str
+    name: str = ""
+    severity: Severity = Severity.UNSPECIFIED
+    status: Status = Status.UNSPECIFIED
+    state: State = State.UNSPECIFIED
+    description: str = ""
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_state_update_time: datetime | None = None
+    last_state_update_key: str | None = None
+    is_muted: bool = False
+    duration: timedelta | None = None
+    assignments: tuple[Assignment, ...] = ()
+    contextual_labels: Mapping[str, str] = field(default_factory=dict)
+    display_labels: Mapping[str, str] = field(default_factory=dict)
+    meta_labels: tuple[tuple[str, str], ...] = ()
+    events: tuple[IncidentEvent, ...] = ()
+
+    def label(self, key: str) -> str | None:
+        """A label by key, looked up in display, then contextual, then meta labels."""
+        if key in self.display_labels:
+            return self.display_labels[key]
+        if key in self.contextual_labels:
+            return self.contextual_labels[key]
+        for meta_key, value in self.meta_labels:
+            if meta_key == key:
+                return value
+        return None
+
+    @property
+    def application(self) -> str | None:
+        return self.label(APPLICATION_LABEL)
+
+    @property
+    def subsystem(self) -> str | None:
+        return self.label(SUBSYSTEM_LABEL)
+
+    @property
+    def alert_name(self) -> str | None:
+        return self.contextual_labels.get(ALERT_NAME_LABEL) or self.name or None
+
+    @property
+    def assignee(self) -> str | None:
+        """The current assignee (Coralogix keeps a list; the last entry is the current one)."""
+        for assignment in reversed(self.assignments):
+            if assignment.assigned_to:
+                return assignment.assigned_to
+        return None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        return not self.is_closed
+
+    @property
+    def title(self) -> str:
+        return self.name or self.alert_name or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    """A query over incidents; empty tuples and None mean "any"."""
+
+    statuses: tuple[Status, ...] = ()
+    states: tuple[State, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    applications: tuple[str, ...] = ()
+    subsystems: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    muted: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    field: SortField = SortField.CREATED
+    descending: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentPage:
+    incidents: tuple[Incident, ...]
+    next_page_token: str | None
+    total_size: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    found: Mapping[str, Incident]
+    not_found: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AggregationGroup:
+    """One group of ListIncidentAggregations: the group's key and the counts inside it."""
+
+    key: Mapping[str, str]
+    total: int
+    by_severity: Mapping[Severity, int] = field(default_factory=dict)
+    by_status: Mapping[Status, int] = field(default_factory=dict)
+    by_state: Mapping[State, int] = field(default_factory=dict)
+    by_assignee: Mapping[str, int] = field(default_factory=dict)
+    incident_ids: tuple[str, ...] = ()

@@ -1,0 +1,1 @@
+"""Polling Coralogix and turning incident changes into Slack messages."""

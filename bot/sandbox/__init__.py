@@ -1,0 +1,1 @@
+"""Stand-ins that speak the real protocols over real sockets: Coralogix gRPC and the Slack Web API."""

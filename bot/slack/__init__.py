@@ -1,0 +1,1 @@
+"""The Slack side: Bolt app, Block Kit builders, listeners and the notifier."""

@@ -1,0 +1,1 @@
+"""Persistent state in SQL (SQLite by default, PostgreSQL for several replicas)."""

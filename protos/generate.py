@@ -1,0 +1,54 @@
+"""Regenerate the committed Python stubs (and their typing stubs) from the .proto files.
+
+Usage: python protos/generate.py [--out DIR]   (default: the repository root, i.e. into bot/coralogix/pb/)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from grpc_tools import protoc
+
+PROTOS = Path(__file__).resolve().parent
+ROOT = PROTOS.parent
+PACKAGE_DIR = Path("bot/coralogix/pb")
+
+
+def generate(out: Path) -> None:
+    # the mypy plugins are console scripts installed next to this interpreter
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    target = out / PACKAGE_DIR
+    if target.exists():
+        for old in target.glob("*_pb2*.py*"):
+            old.unlink()
+    target.mkdir(parents=True, exist_ok=True)
+    include = Path(protoc.__file__).parent / "_proto"
+    files = sorted(str(p.relative_to(PROTOS)) for p in (PROTOS / PACKAGE_DIR).glob("*.proto"))
+    args = [
+        "protoc",
+        f"-I{PROTOS}",
+        f"-I{include}",
+        f"--python_out={out}",
+        f"--mypy_out=quiet:{out}",
+        *files,
+    ]
+    service = [f for f in files if f.endswith("_service.proto")]
+    grpc_args = [args[0], args[1], args[2], f"--grpc_python_out={out}", f"--mypy_grpc_out=quiet:{out}", *service]
+    if protoc.main(args) != 0 or protoc.main(grpc_args) != 0:
+        sys.exit("protoc failed")
+    init = target / "__init__.py"
+    if not init.exists():
+        init.write_text('"""Generated protobuf code; regenerate with protos/generate.py, never edit."""\n')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT)
+    generate(parser.parse_args().out)
+
+
+if __name__ == "__main__":
+    main()

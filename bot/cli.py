@@ -1,0 +1,95 @@
+"""The `incident-bot` command line: parses arguments, builds what a command needs, runs it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from bot import __version__
+from bot.errors import BotError, SettingsError
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.check import run_check
+    from bot.config import load_settings
+    from bot.probes import coralogix_probe, slack_probe
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        for line in exc.problems:
+            print(line, file=err)
+        return 1
+    return run_check(
+        settings,
+        coralogix_probe=coralogix_probe(settings),
+        slack_probe=slack_probe(settings),
+        out=out,
+    )
+
+
+def _sandbox_coralogix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.sandbox.coralogix import serve_forever
+
+    return serve_forever(
+        args.port,
+        args.seed,
+        incidents=args.incidents,
+        churn_seconds=args.churn_seconds,
+        out=out,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="incident-bot",
+        description="Coralogix incidents in Slack: live incident cards and one-click actions.",
+    )
+    parser.add_argument("--version", action="version", version=f"incident-bot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="validate settings, print the effective configuration, try Slack and Coralogix",
+    )
+    check.add_argument("--config", metavar="PATH", help="the YAML settings/routing file (else BOT_CONFIG)")
+    check.set_defaults(handler=_check)
+
+    sandbox = commands.add_parser("sandbox", help="run a stand-in service on this machine")
+    sandboxes = sandbox.add_subparsers(dest="sandbox", metavar="SERVICE", required=True)
+    coralogix = sandboxes.add_parser(
+        "coralogix", help="the simulated Coralogix IncidentsService (gRPC, plaintext)"
+    )
+    coralogix.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
+    coralogix.add_argument("--seed", type=int, default=0, help="seed of the generated incidents")
+    coralogix.add_argument("--incidents", type=int, default=25, help="incidents to start with")
+    coralogix.add_argument(
+        "--churn-seconds",
+        type=float,
+        default=None,
+        metavar="S",
+        help="every S seconds, create or change an incident as Coralogix would",
+    )
+    coralogix.set_defaults(handler=_sandbox_coralogix)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        code = handler(args, sys.stdout, sys.stderr)
+    except SettingsError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        code = 1
+    except BotError as exc:
+        print(str(exc), file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,60 @@
+"""Cheap calls that tell whether Slack and Coralogix accept our credentials (`incident-bot check`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.config import Settings
+from bot.errors import BotError
+
+Probe = Callable[[], str]
+
+
+def coralogix_probe(settings: Settings) -> Probe:
+    """One ListIncidents of a single incident with the team key."""
+
+    def probe() -> str:
+        from bot.coralogix.client import connect
+        from bot.coralogix.endpoint import resolve_endpoint
+
+        endpoint = resolve_endpoint(
+            settings.coralogix_region, settings.coralogix_domain, settings.coralogix_grpc_endpoint
+        )
+        client = connect(
+            endpoint,
+            settings.coralogix_api_key,
+            insecure=settings.coralogix_grpc_insecure,
+            timeout=10.0,
+        )
+        try:
+            page = client.list_incidents(page_size=1)
+        finally:
+            client.close_channel()
+        total = "unknown" if page.total_size is None else str(page.total_size)
+        return f"{endpoint}, {total} incidents visible"
+
+    return probe
+
+
+def slack_probe(settings: Settings) -> Probe:
+    """Slack's `auth.test` with the bot token."""
+
+    def probe() -> str:
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        client = WebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            timeout=10,
+        )
+        try:
+            answer = client.auth_test()
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown error") if exc.response is not None else str(exc)
+            raise BotError(f"Slack rejected the bot token ({error})") from exc
+        except OSError as exc:
+            raise BotError(f"Slack is unreachable at {settings.slack_api_url} ({exc})") from exc
+        return f"team {answer.get('team')}, bot user {answer.get('user_id')}"
+
+    return probe

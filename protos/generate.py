@@ -36,7 +36,7 @@ def generate(out: Path) -> None:
         *files,
     ]
     service = [f for f in files if f.endswith("_service.proto")]
-    grpc_args = [args[0], args[1], args[2], f"--grpc_python_out={out}", f"--mypy_grpc_out=quiet:{out}", *service]
+    grpc_args = [*args[:3], f"--grpc_python_out={out}", f"--mypy_grpc_out=quiet:{out}", *service]
     if protoc.main(args) != 0 or protoc.main(grpc_args) != 0:
         sys.exit("protoc failed")
     init = target / "__init__.py"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
-
-Value = Union[int, bytes]
+Value = int | bytes
 
 
 def varint(n: int) -> bytes:

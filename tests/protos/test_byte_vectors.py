@@ -5,7 +5,6 @@ from __future__ import annotations
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from bot.coralogix.pb import incident_event_pb2, incident_pb2, incidents_service_pb2
-
 from tests.protos.rawwire import decode, field_bytes, field_varint, string_value, unwrap_string
 
 

@@ -61,8 +61,7 @@ def _parse_contract() -> tuple[dict[str, list[ContractField]], dict[str, dict[st
             messages[current].append(ContractField(int(cells[0]), cells[1], cells[2], cells[3]))
         elif section == "Enums" and current and "=" in line and not line.startswith("file:"):
             enums[current] = {
-                name.strip(): int(value)
-                for name, value in (pair.split("=") for pair in line.split(","))
+                name.strip(): int(value) for name, value in (pair.split("=") for pair in line.split(","))
             }
     return messages, enums, rpcs
 

@@ -32,6 +32,23 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
 
 
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.config import load_settings
+    from bot.logs import configure_logging, secret_values
+    from bot.runtime import build_runtime
+    from bot.signals import wait_for_stop_signal
+
+    settings = load_settings(args.config)
+    configure_logging(settings.bot_log_format, secret_values(settings))
+    runtime = build_runtime(settings)
+    runtime.start()
+    try:
+        wait_for_stop_signal()
+    finally:
+        runtime.stop()
+    return 0
+
+
 def _sandbox_coralogix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.sandbox.coralogix import serve_forever
 
@@ -51,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"incident-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="the bot: Slack listener and the scheduled poller, until SIGTERM")
+    run.add_argument("--config", metavar="PATH", help="the YAML settings/routing file (else BOT_CONFIG)")
+    run.set_defaults(handler=_run)
 
     check = commands.add_parser(
         "check",

@@ -50,3 +50,28 @@ class CoralogixUnavailableError(CoralogixError):
 
 class CoralogixRequestError(CoralogixError):
     """INVALID_ARGUMENT, FAILED_PRECONDITION and the other codes a caller cannot retry away."""
+
+
+class SlackError(BotError):
+    """Any failed Slack Web API call."""
+
+    def __init__(self, message: str, *, method: str = "", error: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.error = error
+
+
+class SlackRateLimitedError(SlackError):
+    """HTTP 429 that outlived the client's own retry; `retry_after` is Slack's advice in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float, method: str = "") -> None:
+        super().__init__(message, method=method, error="ratelimited")
+        self.retry_after = retry_after
+
+
+class SlackUnavailableError(SlackError):
+    """Slack could not be reached or answered 5xx: worth retrying later."""
+
+
+class SlackRequestError(SlackError):
+    """Slack refused the call (`ok: false`): retrying the same request will not help."""

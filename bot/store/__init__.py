@@ -1,1 +1,34 @@
 """Persistent state in SQL (SQLite by default, PostgreSQL for several replicas)."""
+
+from bot.store.errors import StoreError, StoreUnavailableError
+from bot.store.migrations import MIGRATIONS, Migration, head_version
+from bot.store.outbox import retry_delay
+from bot.store.rows import (
+    CachedIdentity,
+    MessageRow,
+    MessageState,
+    NewOutboxItem,
+    OutboxItem,
+    OutboxKind,
+    PersonalKey,
+    Snapshot,
+)
+from bot.store.store import Store
+
+__all__ = [
+    "MIGRATIONS",
+    "CachedIdentity",
+    "MessageRow",
+    "MessageState",
+    "Migration",
+    "NewOutboxItem",
+    "OutboxItem",
+    "OutboxKind",
+    "PersonalKey",
+    "Snapshot",
+    "Store",
+    "StoreError",
+    "StoreUnavailableError",
+    "head_version",
+    "retry_delay",
+]

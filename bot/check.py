@@ -1,0 +1,84 @@
+"""`incident-bot check`: print the effective configuration, then try Slack and Coralogix once each.
+
+The probes are injected so that this module needs no client: each is a callable that returns (optionally
+a short detail to show after "OK") or raises; a `BotError` already carries the sentence to print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.config import Settings, masked_summary
+from bot.coralogix.endpoint import resolve_endpoint
+from bot.errors import BotError
+
+Probe = Callable[[], object]
+
+
+def run_check(
+    settings: Settings,
+    *,
+    coralogix_probe: Probe,
+    slack_probe: Probe | None,
+    out: TextIO,
+) -> int:
+    """0 when every probe succeeded, 1 otherwise; one line per problem."""
+    _print_configuration(settings, out)
+    for warning in configuration_warnings(settings):
+        out.write(f"Warning: {warning}\n")
+    results = [
+        _outcome("Slack", slack_probe, default_detail=None),
+        _outcome("Coralogix", coralogix_probe, default_detail=_coralogix_target(settings)),
+    ]
+    failures = 0
+    for ok, line in results:
+        out.write(line + "\n")
+        failures += 0 if ok else 1
+    if failures:
+        out.write(f"{failures} problem{'s' if failures > 1 else ''} found.\n")
+        return 1
+    out.write("All checks passed.\n")
+    return 0
+
+
+def configuration_warnings(settings: Settings) -> list[str]:
+    """Valid but probably unintended settings; shown, not counted as problems."""
+    warnings = []
+    if not settings.routing.routes and settings.bot_default_channel is None:
+        warnings.append("no routes and no BOT_DEFAULT_CHANNEL: no incident will be posted")
+    return warnings
+
+
+def _print_configuration(settings: Settings, out: TextIO) -> None:
+    rows = masked_summary(settings)
+    width = max(len(name) for name, _ in rows)
+    out.write("Effective configuration:\n")
+    for name, value in rows:
+        out.write(f"  {name:<{width}}  {value}\n")
+
+
+def _outcome(label: str, probe: Probe | None, *, default_detail: str | None) -> tuple[bool, str]:
+    """(succeeded, the line to print) for one probe; a missing probe is skipped, not failed."""
+    if probe is None:
+        return True, f"{label}: skipped"
+    try:
+        result = probe()
+    except BotError as exc:
+        return False, _labelled(label, str(exc))
+    except Exception as exc:
+        return False, f"{label}: {type(exc).__name__}: {exc}"
+    detail = result if isinstance(result, str) and result else default_detail
+    return True, f"{label}: OK ({detail})" if detail else f"{label}: OK"
+
+
+def _labelled(label: str, message: str) -> str:
+    """Prefix the service's name unless the sentence already starts with it."""
+    return message if message.startswith(label) else f"{label}: {message}"
+
+
+def _coralogix_target(settings: Settings) -> str:
+    target = resolve_endpoint(
+        settings.coralogix_region, settings.coralogix_domain, settings.coralogix_grpc_endpoint
+    )
+    return f"{target}, plaintext" if settings.coralogix_grpc_insecure else target

@@ -1,0 +1,346 @@
+"""A typed client of Coralogix's IncidentsService that speaks the bot's domain objects.
+
+Every call carries `authorization: Bearer <key>` (the team key, or the caller's own) and a deadline.
+Reads are retried with exponential backoff on UNAVAILABLE only; writes are never retried, since a
+write that reached the server before the connection broke must not be repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Any, Final
+
+import grpc
+from google.protobuf import wrappers_pb2
+from google.protobuf.message import Message
+from pydantic import SecretStr
+
+from bot.coralogix import convert
+from bot.coralogix.channel import open_channel
+from bot.coralogix.errors import code_name, translate
+from bot.coralogix.pb import incident_pb2, incidents_service_pb2_grpc
+from bot.coralogix.pb import incidents_service_pb2 as svc
+from bot.domain import (
+    AggregationGroup,
+    BatchResult,
+    GroupField,
+    Incident,
+    IncidentEvent,
+    IncidentFilter,
+    IncidentPage,
+    Ordering,
+)
+from bot.errors import CoralogixRequestError, IncidentNotFoundError
+
+logger = logging.getLogger(__name__)
+
+CallObserver = Callable[[str, str, float], None]
+"""Told (rpc name, status code name such as "OK" or "UNAVAILABLE", seconds) after every attempt."""
+
+ApiKey = str | SecretStr
+
+_MAX_AGGREGATION_PAGES: Final = 100
+
+
+def _reveal(api_key: ApiKey) -> str:
+    key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    key = key.strip()
+    if not key:
+        raise ValueError("the Coralogix API key is empty")
+    return key
+
+
+def _strings(values: Sequence[str]) -> list[wrappers_pb2.StringValue]:
+    return [wrappers_pb2.StringValue(value=value) for value in values]
+
+
+def _require_ids(incident_ids: Sequence[str]) -> list[str]:
+    if isinstance(incident_ids, str):
+        raise TypeError("incident_ids must be a sequence of ids, not a single string")
+    ids = list(incident_ids)
+    if not ids:
+        raise ValueError("no incident ids given")
+    return ids
+
+
+class IncidentsClient:
+    """The IncidentsService, one method per rpc the bot uses; errors come out as `bot.errors` types."""
+
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        api_key: ApiKey,
+        *,
+        timeout: float = 10.0,
+        read_retries: int = 3,
+        backoff_base: float = 0.2,
+        backoff_max: float = 2.0,
+        observer: CallObserver | None = None,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if read_retries < 0:
+            raise ValueError("read_retries must not be negative")
+        self._channel = channel
+        self._stub = incidents_service_pb2_grpc.IncidentsServiceStub(channel)
+        self._team_key = _reveal(api_key)
+        self._timeout = timeout
+        self._read_retries = read_retries
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._observer = observer
+
+    def __repr__(self) -> str:
+        return f"IncidentsClient(timeout={self._timeout}, read_retries={self._read_retries})"
+
+    def __enter__(self) -> IncidentsClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close_channel()
+
+    # ------------------------------------------------------------------------------------ reads
+
+    def list_incidents(
+        self,
+        filter: IncidentFilter | None = None,
+        ordering: Ordering | None = None,
+        *,
+        page_size: int = 100,
+        page_token: str | None = None,
+        api_key: ApiKey | None = None,
+    ) -> IncidentPage:
+        """One page of incidents matching `filter`, in `ordering` (the server's default when None)."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        request = svc.ListIncidentsRequest(
+            filter=convert.query_filter_to_pb(filter) if filter is not None else None,
+            pagination=svc.PaginationRequest(
+                page_size=wrappers_pb2.UInt32Value(value=page_size),
+                page_token=wrappers_pb2.StringValue(value=page_token) if page_token else None,
+            ),
+            order_bys=[convert.order_by_to_pb(ordering)] if ordering is not None else [],
+        )
+        response: svc.ListIncidentsResponse = self._call("ListIncidents", request, read=True, api_key=api_key)
+        pagination = response.pagination
+        return IncidentPage(
+            incidents=convert.incidents_from_pb(response.incidents),
+            next_page_token=pagination.next_page_token.value or None,
+            total_size=pagination.total_size.value if pagination.HasField("total_size") else None,
+        )
+
+    def iter_incidents(
+        self,
+        filter: IncidentFilter | None = None,
+        ordering: Ordering | None = None,
+        *,
+        page_size: int = 100,
+        api_key: ApiKey | None = None,
+    ) -> Iterator[Incident]:
+        """Every matching incident, fetching page after page until the server gives no next token."""
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            page = self.list_incidents(
+                filter, ordering, page_size=page_size, page_token=token, api_key=api_key
+            )
+            yield from page.incidents
+            token = page.next_page_token
+            if token is None:
+                return
+            if token in seen:
+                raise CoralogixRequestError(
+                    "Coralogix could not list incidents: it returned the same page twice", rpc="ListIncidents"
+                )
+            seen.add(token)
+
+    def get_incident(self, incident_id: str, *, api_key: ApiKey | None = None) -> Incident:
+        request = svc.GetIncidentRequest(id=wrappers_pb2.StringValue(value=incident_id))
+        response: svc.GetIncidentResponse = self._call(
+            "GetIncident", request, read=True, api_key=api_key, ids=(incident_id,)
+        )
+        if not response.HasField("incident"):
+            raise IncidentNotFoundError(
+                f"There is no incident {incident_id} in Coralogix", incident_id=incident_id, rpc="GetIncident"
+            )
+        return convert.incident_from_pb(response.incident)
+
+    def batch_get_incidents(self, ids: Sequence[str], *, api_key: ApiKey | None = None) -> BatchResult:
+        """The incidents with these ids, and the ids Coralogix does not know."""
+        if isinstance(ids, str):
+            raise TypeError("ids must be a sequence of ids, not a single string")
+        if not ids:
+            return BatchResult(found={}, not_found=())
+        request = svc.BatchGetIncidentRequest(ids=_strings(ids))
+        response: svc.BatchGetIncidentResponse = self._call(
+            "BatchGetIncident", request, read=True, api_key=api_key, ids=ids
+        )
+        return BatchResult(
+            found={key: convert.incident_from_pb(value) for key, value in response.incidents.items()},
+            not_found=tuple(value.value for value in response.not_found_ids),
+        )
+
+    def get_incident_events(self, incident_id: str, *, api_key: ApiKey | None = None) -> list[IncidentEvent]:
+        request = svc.GetIncidentEventsRequest(incident_id=wrappers_pb2.StringValue(value=incident_id))
+        response: svc.GetIncidentEventsResponse = self._call(
+            "GetIncidentEvents", request, read=True, api_key=api_key, ids=(incident_id,)
+        )
+        return [convert.event_from_pb(event) for event in response.incident_events]
+
+    def list_aggregations(
+        self,
+        filter: IncidentFilter | None = None,
+        group_by: GroupField | None = None,
+        *,
+        api_key: ApiKey | None = None,
+    ) -> list[AggregationGroup]:
+        """Counts of matching incidents, one group per value of `group_by` (a single group when None).
+
+        Coralogix cannot group by assignee: for ASSIGNEE the request has no group-by and the
+        assignment counts become one group per assignee (key {"assignee": user or "unassigned"}).
+        """
+        group = convert.group_by_to_pb(group_by) if group_by is not None else None
+        query = convert.query_filter_to_pb(filter) if filter is not None else None
+        aggregations: list[incident_pb2.IncidentAggregation] = []
+        token: str | None = None
+        for _ in range(_MAX_AGGREGATION_PAGES):
+            request = svc.ListIncidentAggregationsRequest(
+                filter=query,
+                group_bys=[group] if group is not None else [],
+                pagination=svc.PaginationRequest(page_token=wrappers_pb2.StringValue(value=token))
+                if token
+                else None,
+            )
+            response: svc.ListIncidentAggregationsResponse = self._call(
+                "ListIncidentAggregations", request, read=True, api_key=api_key
+            )
+            aggregations.extend(response.incident_aggs)
+            next_token = response.pagination.next_page_token.value or None
+            if next_token is None or next_token == token:
+                break
+            token = next_token
+        if group_by is GroupField.ASSIGNEE:
+            return convert.assignee_groups_from_pb(aggregations)
+        return [convert.aggregation_from_pb(aggregation) for aggregation in aggregations]
+
+    # ----------------------------------------------------------------------------------- writes
+
+    def assign(
+        self, incident_ids: Sequence[str], assignee: str, *, api_key: ApiKey | None = None
+    ) -> list[Incident]:
+        """Assign to `assignee` (the user id Coralogix knows, in practice an e-mail address)."""
+        ids = _require_ids(incident_ids)
+        if not assignee.strip():
+            raise ValueError("no assignee given")
+        request = svc.AssignIncidentsRequest(
+            assigned_to=convert.user_details_to_pb(assignee.strip()), incident_ids=_strings(ids)
+        )
+        response: svc.AssignIncidentsResponse = self._call(
+            "AssignIncidents", request, read=False, api_key=api_key, ids=ids
+        )
+        return list(convert.incidents_from_pb(response.incidents))
+
+    def unassign(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+        ids = _require_ids(incident_ids)
+        request = svc.UnassignIncidentsRequest(incident_ids=_strings(ids))
+        response: svc.UnassignIncidentsResponse = self._call(
+            "UnassignIncidents", request, read=False, api_key=api_key, ids=ids
+        )
+        return list(convert.incidents_from_pb(response.incidents))
+
+    def acknowledge(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+        """Acknowledge; Coralogix credits the owner of the API key used."""
+        ids = _require_ids(incident_ids)
+        request = svc.AcknowledgeIncidentsRequest(incident_ids=_strings(ids))
+        response: svc.AcknowledgeIncidentsResponse = self._call(
+            "AcknowledgeIncidents", request, read=False, api_key=api_key, ids=ids
+        )
+        return list(convert.incidents_from_pb(response.incidents))
+
+    def resolve(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+        ids = _require_ids(incident_ids)
+        request = svc.ResolveIncidentsRequest(incident_ids=_strings(ids))
+        response: svc.ResolveIncidentsResponse = self._call(
+            "ResolveIncidents", request, read=False, api_key=api_key, ids=ids
+        )
+        return list(convert.incidents_from_pb(response.incidents))
+
+    def close(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+        ids = _require_ids(incident_ids)
+        request = svc.CloseIncidentsRequest(incident_ids=_strings(ids))
+        response: svc.CloseIncidentsResponse = self._call(
+            "CloseIncidents", request, read=False, api_key=api_key, ids=ids
+        )
+        return list(convert.incidents_from_pb(response.incidents))
+
+    def close_channel(self) -> None:
+        self._channel.close()
+
+    # ---------------------------------------------------------------------------------- plumbing
+
+    def _call(
+        self,
+        rpc: str,
+        request: Message,
+        *,
+        read: bool,
+        api_key: ApiKey | None,
+        ids: Sequence[str] = (),
+    ) -> Any:
+        """One rpc with auth and deadline; reads retried on UNAVAILABLE; failures translated."""
+        key = self._team_key if api_key is None else _reveal(api_key)
+        metadata = (("authorization", f"Bearer {key}"),)
+        method = getattr(self._stub, rpc)
+        retries_left = self._read_retries if read else 0
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                response = method(request, timeout=self._timeout, metadata=metadata)
+            except grpc.RpcError as exc:
+                code = code_name(exc)
+                self._observe(rpc, code, time.perf_counter() - started)
+                if code == "UNAVAILABLE" and attempt < retries_left:
+                    delay = self._backoff(attempt)
+                    attempt += 1
+                    logger.info(
+                        "Coralogix %s unavailable; retry %d of %d in %.2fs", rpc, attempt, retries_left, delay
+                    )
+                    time.sleep(delay)
+                    continue
+                raise translate(exc, rpc, ids, secrets=(key,)) from exc
+            self._observe(rpc, "OK", time.perf_counter() - started)
+            return response
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter: half to all of base * 2**attempt, capped."""
+        ceiling = min(self._backoff_max, self._backoff_base * (2.0**attempt))
+        return ceiling * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
+
+    def _observe(self, rpc: str, code: str, seconds: float) -> None:
+        if self._observer is None:
+            return
+        try:
+            self._observer(rpc, code, seconds)
+        except Exception:
+            logger.exception("the call observer failed for %s", rpc)
+
+
+def connect(
+    endpoint: str,
+    api_key: ApiKey,
+    *,
+    insecure: bool = False,
+    timeout: float = 10.0,
+    observer: CallObserver | None = None,
+) -> IncidentsClient:
+    """A client on a new channel to `endpoint` (see `bot.coralogix.endpoint.resolve_endpoint`)."""
+    return IncidentsClient(
+        open_channel(endpoint, insecure=insecure), api_key, timeout=timeout, observer=observer
+    )

@@ -1,0 +1,187 @@
+"""The composition root of `incident-bot run`: builds every part from the settings and wires them.
+
+Nothing here runs at import; `BotRuntime.start()` starts the HTTP server (or Socket Mode) and the poller.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.config import Settings
+from bot.coralogix.client import IncidentsClient, connect
+from bot.coralogix.endpoint import resolve_endpoint
+from bot.health import Readiness
+from bot.metrics import Metrics
+from bot.notify.directory import SlackUserDirectory
+from bot.notify.job import PollJob
+from bot.notify.poller import Poller
+from bot.notify.publisher import CardPublisher
+from bot.slack.app import build_bolt_app
+from bot.slack.gateway import SlackGateway, build_web_client
+from bot.store import Store
+from bot.web import HttpServer, build_wsgi_app
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_replica_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class BotRuntime:
+    settings: Settings
+    store: Store
+    client: IncidentsClient
+    gateway: SlackGateway
+    publisher: CardPublisher
+    job: PollJob
+    metrics: Metrics
+    readiness: Readiness
+    replica_id: str
+    http: HttpServer
+    bolt_app: Any
+    scheduler: BackgroundScheduler = field(init=False)
+    _socket_mode: Any = None
+    _stopped: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+
+    def start(self) -> None:
+        self.store.create_schema()
+        self.http.start()
+        if self.settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self._socket_mode = SocketModeHandler(
+                self.bolt_app, self.settings.slack_app_token.get_secret_value()
+            )
+            self._socket_mode.connect()
+        self.scheduler.add_job(
+            self.job,
+            "interval",
+            seconds=self.settings.bot_poll_interval_seconds,
+            id="poll",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.start()
+        log.info(
+            "incident-bot running as replica %s; HTTP on port %d; polling every %d s",
+            self.replica_id,
+            self.http.port,
+            self.settings.bot_poll_interval_seconds,
+        )
+
+    def stop(self) -> None:
+        """Finish the poll in flight, release the lease, close connections."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.scheduler.shutdown(wait=True)
+        if self._socket_mode is not None:
+            self._socket_mode.close()
+        self.job.release()
+        self.http.stop()
+        self.client.close_channel()
+        self.store.close()
+        log.info("incident-bot stopped")
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    replica_id: str | None = None,
+    pace_seconds: float = 1.0,
+    reconcile_every: timedelta = timedelta(minutes=10),
+) -> BotRuntime:
+    replica = replica_id or new_replica_id()
+    metrics = Metrics()
+    readiness = Readiness(coralogix_window=max(3 * settings.bot_poll_interval_seconds, 60))
+    store = Store.from_url(settings.bot_database_url)
+    endpoint = resolve_endpoint(
+        settings.coralogix_region, settings.coralogix_domain, settings.coralogix_grpc_endpoint
+    )
+    client = connect(
+        endpoint,
+        settings.coralogix_api_key,
+        insecure=settings.coralogix_grpc_insecure,
+        observer=metrics.observe_coralogix,
+    )
+    web_client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    gateway = SlackGateway(web_client, metrics, pace_seconds=pace_seconds)
+    routing = settings.routing
+    directory = SlackUserDirectory(
+        {user.slack: user.coralogix for user in routing.users},
+        gateway.lookup_user_by_email,
+    )
+    publisher = CardPublisher(
+        store=store,
+        gateway=gateway,
+        client=client,
+        routing=routing,
+        default_channel=settings.bot_default_channel,
+        team_url=settings.coralogix_team_url,
+        slack_user_of=directory.slack_user_of,
+        metrics=metrics,
+        replica_id=replica,
+        clock=utcnow,
+    )
+    poller = Poller(
+        client=client,
+        store=store,
+        publisher=publisher,
+        backfill=timedelta(minutes=settings.bot_backfill_minutes),
+        clock=utcnow,
+        reconcile_every=reconcile_every,
+    )
+    job = PollJob(
+        poller=poller,
+        store=store,
+        readiness=readiness,
+        metrics=metrics,
+        replica_id=replica,
+        interval=float(settings.bot_poll_interval_seconds),
+        clock=utcnow,
+        on_first_lease=publisher.repair_claims,
+    )
+    bolt_app = build_bolt_app(settings, web_client)
+    slack_handler = None
+    if settings.slack_app_token is None:
+        from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+        slack_handler = SlackRequestHandler(bolt_app)
+    wsgi = build_wsgi_app(
+        slack_handler=slack_handler,
+        readiness_problems=lambda: readiness.problems(store.ping),
+        metrics=metrics.render,
+    )
+    http = HttpServer(wsgi, settings.bot_http_host, settings.bot_http_port)
+    return BotRuntime(
+        settings=settings,
+        store=store,
+        client=client,
+        gateway=gateway,
+        publisher=publisher,
+        job=job,
+        metrics=metrics,
+        readiness=readiness,
+        replica_id=replica,
+        http=http,
+        bolt_app=bolt_app,
+    )

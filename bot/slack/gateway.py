@@ -1,0 +1,181 @@
+"""The bot's only door to the Slack Web API: pacing per channel, retries, errors translated once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.errors import SlackError, SlackRateLimitedError, SlackRequestError, SlackUnavailableError
+from bot.metrics import Metrics
+from bot.slack.blocks import MessagePayload
+from bot.slack.ids import METADATA_EVENT_TYPE
+
+log = logging.getLogger(__name__)
+
+
+def build_web_client(token: str, base_url: str, *, timeout: int = 15) -> WebClient:
+    """A WebClient that retries a dropped connection, one 5xx and one 429 (after its Retry-After)."""
+    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=1),
+        ServerErrorRetryHandler(max_retry_count=1),
+        RateLimitErrorRetryHandler(max_retry_count=1),
+    ]
+    return client
+
+
+class ChannelPacer:
+    """Keeps writes to one channel about `interval` seconds apart (Slack: ~1 message/s/channel)."""
+
+    def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        if self._interval <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next.get(channel, now))
+            self._next[channel] = slot + self._interval
+        delay = slot - now
+        if delay > 0:
+            time.sleep(delay)
+
+    def hold(self, channel: str, seconds: float) -> None:
+        """After a 429, nothing more goes to the channel for `seconds`."""
+        with self._lock:
+            self._next[channel] = max(self._next.get(channel, 0.0), self._clock() + seconds)
+
+
+class SlackGateway:
+    def __init__(self, client: WebClient, metrics: Metrics, *, pace_seconds: float = 1.0) -> None:
+        self.client = client
+        self._metrics = metrics
+        self._pacer = ChannelPacer(pace_seconds)
+
+    def _call(self, method: str, pace: str | None, params: dict[str, Any]) -> Mapping[str, Any]:
+        """`pace` names the channel the call writes to (paced), None for reads."""
+        if pace is not None:
+            self._pacer.wait(pace)
+        try:
+            if method.startswith(("chat.", "views.")):
+                response = self.client.api_call(method, json=params)
+            else:
+                response = self.client.api_call(method, params=params)
+        except SlackApiError as exc:
+            raise self._translate(method, pace, exc) from exc
+        except OSError as exc:
+            self._metrics.slack_calls.labels(method=method, result="unreachable").inc()
+            raise SlackUnavailableError(f"Slack is unreachable ({exc})", method=method) from exc
+        self._metrics.slack_calls.labels(method=method, result="ok").inc()
+        data: Mapping[str, Any] = response.data if isinstance(response.data, dict) else {}
+        return data
+
+    def _translate(self, method: str, channel: str | None, exc: SlackApiError) -> SlackError:
+        status = exc.response.status_code
+        error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
+        if status == 429:
+            self._metrics.slack_rate_limited.labels(method=method).inc()
+            self._metrics.slack_calls.labels(method=method, result="ratelimited").inc()
+            retry_after = float(
+                exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
+            )
+            if channel is not None:
+                self._pacer.hold(channel, retry_after)
+            return SlackRateLimitedError(
+                f"Slack is rate-limiting {method}; retry in {retry_after:.0f} s",
+                retry_after=retry_after,
+                method=method,
+            )
+        if status >= 500:
+            self._metrics.slack_calls.labels(method=method, result="server_error").inc()
+            return SlackUnavailableError(f"Slack answered HTTP {status} to {method}", method=method)
+        self._metrics.slack_calls.labels(method=method, result="error").inc()
+        return SlackRequestError(f"Slack refused {method}: {error or status}", method=method, error=error)
+
+    def post_message(self, channel: str, payload: MessagePayload, *, thread_ts: str | None = None) -> str:
+        """Posts and returns the new message's ts."""
+        params: dict[str, Any] = {
+            "channel": channel,
+            "text": payload.text,
+            "blocks": payload.blocks,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if payload.metadata is not None:
+            params["metadata"] = payload.metadata
+        if thread_ts is not None:
+            params["thread_ts"] = thread_ts
+        data = self._call("chat.postMessage", channel, params)
+        return str(data["ts"])
+
+    def update_message(self, channel: str, ts: str, payload: MessagePayload) -> None:
+        params: dict[str, Any] = {
+            "channel": channel,
+            "ts": ts,
+            "text": payload.text,
+            "blocks": payload.blocks,
+        }
+        if payload.metadata is not None:
+            params["metadata"] = payload.metadata
+        self._call("chat.update", None, params)  # updates are not new messages: no pacing
+
+    def find_message_by_metadata(
+        self, channel: str, incident_id: str, *, oldest: str | None = None, max_pages: int = 10
+    ) -> str | None:
+        """The ts of our card for `incident_id` in `channel`, found through its message metadata."""
+        cursor: str | None = None
+        for _ in range(max_pages):
+            params: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": "true"}
+            if oldest:
+                params["oldest"] = oldest
+            if cursor:
+                params["cursor"] = cursor
+            data = self._call("conversations.history", None, params)
+            for message in data.get("messages", []):
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                top_level = message.get("thread_ts") in (None, message.get("ts"))
+                if (
+                    top_level
+                    and metadata.get("event_type") == METADATA_EVENT_TYPE
+                    and payload.get("incident_id") == incident_id
+                ):
+                    return str(message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+    def user_email(self, user_id: str) -> str | None:
+        data = self._call("users.info", None, {"user": user_id})
+        profile = (data.get("user") or {}).get("profile") or {}
+        email = profile.get("email")
+        return str(email) if email else None
+
+    def lookup_user_by_email(self, email: str) -> str | None:
+        try:
+            data = self._call("users.lookupByEmail", None, {"email": email})
+        except SlackRequestError as exc:
+            if exc.error == "users_not_found":
+                return None
+            raise
+        user = data.get("user") or {}
+        return str(user["id"]) if user.get("id") else None
+
+    def auth_test(self) -> Mapping[str, Any]:
+        return self._call("auth.test", None, {})

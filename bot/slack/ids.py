@@ -1,0 +1,45 @@
+"""Every identifier the Slack app manifest, the Block Kit builders and the listeners share.
+
+Changing a value here changes what Slack sends back; the manifest test compares these with `manifest.yaml`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+METADATA_EVENT_TYPE = "coralogix_incident"
+"""`event_type` of the message metadata on every incident card."""
+
+DEFAULT_SLASH_COMMAND = "/cx"
+
+
+class ActionId(StrEnum):
+    """`action_id` of each interactive element on an incident card."""
+
+    ACK = "incident_ack"
+    RESOLVE = "incident_resolve"
+    ASSIGN_ME = "incident_assign_me"
+    ASSIGN = "incident_assign"
+    UNASSIGN = "incident_unassign"
+    CLOSE = "incident_close"
+    DETAILS = "incident_details"
+    LINK = "incident_link"
+
+
+class CallbackId(StrEnum):
+    """`callback_id` of each modal view."""
+
+    INCIDENT_DETAILS = "incident_details_modal"
+    CONNECT = "connect_modal"
+
+
+class BlockId(StrEnum):
+    """`block_id` of the input blocks whose values the view listeners read."""
+
+    API_KEY = "connect_api_key"
+
+
+class InputId(StrEnum):
+    """`action_id` of input elements inside modals (they read as `state.values[block_id][action_id]`)."""
+
+    API_KEY = "api_key"

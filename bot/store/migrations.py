@@ -1,0 +1,87 @@
+"""Schema creation and upgrades, recorded in `schema_version`.
+
+A new database gets the latest tables from `tables.metadata` and is stamped with the newest
+version. An existing one runs, in order, every migration newer than its recorded version.
+To change the schema: change `tables.py` AND append a `Migration` that makes the same change
+to an existing database (e.g. `ALTER TABLE ... ADD COLUMN ...`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy.engine import Connection
+
+from bot.store.tables import metadata, schema_version
+
+# Any constant will do: it only has to be the same for every replica of the bot.
+_POSTGRES_SCHEMA_LOCK = 0x1C0A1061
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _create_initial_tables(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "incident messages, snapshots, cursors, leases, outbox, personal keys, identity cache",
+        _create_initial_tables,
+    ),
+)
+
+
+def head_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    return migrations[-1].version
+
+
+def current_version(conn: Connection) -> int | None:
+    """The newest recorded version, or None when the database has no schema yet."""
+    if not inspect(conn).has_table(schema_version.name):
+        return None
+    return conn.execute(select(func.max(schema_version.c.version))).scalar_one_or_none()
+
+
+def upgrade(conn: Connection, now: datetime, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Bring the schema to the newest version inside the caller's transaction; returns what was applied."""
+    _check_order(migrations)
+    if conn.dialect.name == "postgresql":
+        # Replicas starting together wait here instead of racing to create the same tables.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_SCHEMA_LOCK})
+    version = current_version(conn)
+    if version is None:
+        metadata.create_all(conn)
+        head = migrations[-1]
+        _record(conn, head, now)
+        return [head.version]
+    applied = []
+    for migration in migrations:
+        if migration.version > version:
+            migration.apply(conn)
+            _record(conn, migration, now)
+            applied.append(migration.version)
+    return applied
+
+
+def _record(conn: Connection, migration: Migration, now: datetime) -> None:
+    conn.execute(
+        insert(schema_version).values(
+            version=migration.version, description=migration.description, applied_at=now
+        )
+    )
+
+
+def _check_order(migrations: Sequence[Migration]) -> None:
+    versions = [m.version for m in migrations]
+    if not versions or versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migrations must be numbered 1, 2, ... in order; got {versions}")

@@ -1,0 +1,118 @@
+"""The outbox: Slack work that must survive a restart, claimed by one worker at a time.
+
+`due_items` claims work by pushing its `next_attempt_at` forward by a lock period in the same
+statement that selects it (with FOR UPDATE SKIP LOCKED on PostgreSQL), so concurrent workers never
+get the same item, and an item whose worker died becomes due again when the lock period ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Row
+
+from bot.store.base import StoreBase, utcnow
+from bot.store.rows import NewOutboxItem, OutboxItem, OutboxKind
+from bot.store.tables import outbox as t
+
+DEFAULT_LOCK_SECONDS = 120.0
+RETRY_BASE_SECONDS = 2.0
+RETRY_CAP_SECONDS = 600.0
+MAX_ERROR_LENGTH = 2000
+
+
+def retry_delay(
+    attempts: int,
+    retry_after: float | None = None,
+    *,
+    base: float = RETRY_BASE_SECONDS,
+    cap: float = RETRY_CAP_SECONDS,
+) -> timedelta:
+    """How long to wait before the next attempt: Slack's Retry-After when given, else doubling backoff."""
+    if retry_after is not None and retry_after >= 0:
+        return timedelta(seconds=retry_after)
+    exponent = max(attempts, 1) - 1
+    return timedelta(seconds=min(cap, base * 2 ** min(exponent, 32)))
+
+
+class OutboxQueries(StoreBase):
+    def enqueue(self, item: NewOutboxItem, now: datetime | None = None) -> bool:
+        """Queue work; False (and nothing queued) when an item with the same dedupe key exists."""
+        now = now or utcnow()
+        stmt = (
+            self._insert(t)
+            .values(
+                kind=item.kind.value,
+                channel=item.channel,
+                incident_id=item.incident_id,
+                payload=item.payload,
+                dedupe_key=item.dedupe_key,
+                attempts=0,
+                next_attempt_at=item.not_before or now,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[t.c.dedupe_key])
+            .returning(t.c.id)
+        )
+        with self._write() as conn:
+            return conn.execute(stmt).first() is not None
+
+    def due_items(
+        self, now: datetime | None = None, limit: int = 50, lock_seconds: float = DEFAULT_LOCK_SECONDS
+    ) -> list[OutboxItem]:
+        """Claim up to `limit` due items, oldest id first; each is hidden from others for `lock_seconds`."""
+        now = now or utcnow()
+        due = (
+            select(t.c.id)
+            .where(t.c.next_attempt_at <= now)
+            .order_by(t.c.next_attempt_at, t.c.id)
+            .limit(limit)
+        )
+        if self.is_postgres:
+            due = due.with_for_update(skip_locked=True)
+        stmt = (
+            update(t)
+            .where(t.c.id.in_(due), t.c.next_attempt_at <= now)
+            .values(attempts=t.c.attempts + 1, next_attempt_at=now + timedelta(seconds=lock_seconds))
+            .returning(*t.c)
+        )
+        with self._write() as conn:
+            claimed = [_item(row) for row in conn.execute(stmt)]
+        return sorted(claimed, key=lambda item: item.id)
+
+    def complete(self, item_id: int) -> bool:
+        """The work is done (or given up): remove it."""
+        with self._write() as conn:
+            return conn.execute(delete(t).where(t.c.id == item_id)).rowcount == 1
+
+    def reschedule(self, item_id: int, next_at: datetime, error: str | None = None) -> bool:
+        """Try again at `next_at` (see `retry_delay`), keeping the reason the last attempt failed."""
+        stmt = (
+            update(t)
+            .where(t.c.id == item_id)
+            .values(next_attempt_at=next_at, last_error=error[:MAX_ERROR_LENGTH] if error else None)
+        )
+        with self._write() as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def pending_count(self) -> int:
+        """Items still queued, due or not (for metrics)."""
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+
+
+def _item(row: Row[Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        kind=OutboxKind(row.kind),
+        channel=row.channel,
+        incident_id=row.incident_id,
+        payload=row.payload,
+        dedupe_key=row.dedupe_key,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,136 @@
+"""The latest schema, as SQLAlchemy Core tables.
+
+A change here needs a matching step in `migrations.MIGRATIONS`, or databases created by an older
+version of the bot will not get it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from bot.store.types import UTCDateTime
+
+ID = 200  # Coralogix incident/event ids, replica ids, lease holders
+CHANNEL = 64
+SLACK_TS = 32
+SHORT = 32
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+_SERIAL = BigInteger().with_variant(Integer(), "sqlite")
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", Text, nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+
+incident_messages = Table(
+    "incident_messages",
+    metadata,
+    Column("incident_id", String(ID), primary_key=True),
+    Column("channel", String(CHANNEL), primary_key=True),
+    Column("state", String(SHORT), nullable=False),
+    Column("ts", String(SLACK_TS)),
+    Column("thread_ts", String(SLACK_TS)),
+    Column("claimed_by", String(ID)),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("posted_at", UTCDateTime),
+    Column("fingerprint", String(ID)),
+    Column("event_count", Integer, nullable=False, default=0),
+    Column("last_event_id", String(ID)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "state", "claimed_at"),
+    Index(None, "channel", "ts"),
+)
+
+incident_snapshots = Table(
+    "incident_snapshots",
+    metadata,
+    Column("incident_id", String(ID), primary_key=True),
+    Column("status", String(SHORT), nullable=False),
+    Column("state", String(SHORT), nullable=False),
+    Column("severity", String(SHORT), nullable=False),
+    Column("assignee", String(ID)),
+    Column("muted", Boolean, nullable=False),
+    Column("closed", Boolean, nullable=False),
+    Column("last_state_update_time", UTCDateTime),
+    Column("fingerprint", String(ID)),
+    Column("seen_event_count", Integer, nullable=False),
+    Column("last_event_id", String(ID)),
+    Column("channels", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "closed", "updated_at"),
+)
+
+poll_cursors = Table(
+    "poll_cursors",
+    metadata,
+    Column("name", String(ID), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(ID), primary_key=True),
+    Column("holder", String(ID), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", _SERIAL, primary_key=True, autoincrement=True),
+    Column("kind", String(SHORT), nullable=False),
+    Column("channel", String(CHANNEL), nullable=False),
+    Column("incident_id", String(ID)),
+    Column("payload", JSON, nullable=False),
+    Column("dedupe_key", String(255), unique=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "next_attempt_at"),
+)
+
+personal_keys = Table(
+    "personal_keys",
+    metadata,
+    Column("slack_user_id", String(CHANNEL), primary_key=True),
+    Column("encrypted_key", LargeBinary, nullable=False),
+    Column("coralogix_user", String(ID)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+identity_cache = Table(
+    "identity_cache",
+    metadata,
+    Column("slack_user_id", String(CHANNEL), primary_key=True),
+    Column("coralogix_user", String(ID)),
+    Column("email", String(320)),
+    Column("fetched_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,142 @@
+"""Runs the real `incident-bot run` process against the two sandboxes, over real sockets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+
+from bot.sandbox.coralogix import RunningCoralogixSandbox
+from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
+
+SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+    """Polls `predicate` until it returns something truthy; fails the test with `what` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.1f} s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class BotProcess:
+    process: subprocess.Popen[str]
+    port: int
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return int(self.process.returncode)
+
+
+def bot_env(
+    coralogix: RunningCoralogixSandbox,
+    slack: RunningSlackSandbox,
+    database_url: str,
+    *,
+    config_path: Path | None,
+    port: int,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CORALOGIX_", "BOT_"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": SANDBOX_BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "CORALOGIX_API_KEY": "cx-team-key",
+            "CORALOGIX_GRPC_ENDPOINT": coralogix.address,
+            "CORALOGIX_GRPC_INSECURE": "true",
+            "CORALOGIX_TEAM_URL": "https://acme.app.coralogix.com",
+            "BOT_DATABASE_URL": database_url,
+            "BOT_POLL_INTERVAL_SECONDS": "1",
+            "BOT_HTTP_HOST": "127.0.0.1",
+            "BOT_HTTP_PORT": str(port),
+            "BOT_LOG_FORMAT": "json",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if config_path is not None:
+        env["BOT_CONFIG"] = str(config_path)
+    env.update(extra or {})
+    return env
+
+
+def write_config(path: Path, content: Mapping[str, object]) -> Path:
+    path.write_text(yaml.safe_dump(dict(content)))
+    return path
+
+
+@contextmanager
+def running_bot(env: Mapping[str, str], log_path: Path, *, wait_ready: bool = True) -> Iterator[BotProcess]:
+    log_file = log_path.open("a")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=dict(env),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    bot = BotProcess(process, int(env["BOT_HTTP_PORT"]), log_path, dict(env))
+    try:
+        if wait_ready:
+
+            def healthy() -> bool:
+                if process.poll() is not None:
+                    raise AssertionError(f"the bot exited early ({process.returncode}):\n{bot.log()}")
+                try:
+                    return bot.get("/healthz")[0] == 200
+                except OSError:
+                    return False
+
+            wait_for(healthy, 20, "the bot's /healthz")
+        yield bot
+    finally:
+        bot.stop()
+        log_file.close()

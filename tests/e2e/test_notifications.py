@@ -1,0 +1,170 @@
+"""Issue 3 end to end: the bot process, the simulated IncidentsService and the Slack sandbox over sockets."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
+from bot.sandbox.slack import RunningSlackSandbox, SlackMessage, SlackWorkspace, start_slack_sandbox
+from tests.e2e.harness import bot_env, free_port, running_bot, wait_for, write_config
+
+ROUTES = {
+    "routes": [
+        {
+            "name": "payments",
+            "match": {"application": ["payments", "shop"], "severity": ["critical", "error"]},
+            "channels": ["C0PAYMENTS"],
+            "mention": ["<!subteam^S0ONCALL>"],
+        },
+        {"name": "criticals", "match": {"severity": "critical"}, "channels": ["C0PLATFORM"]},
+        {"name": "search", "match": {"application": "search"}, "channels": ["C0SEARCH"]},
+    ],
+    "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}],
+}
+
+
+@pytest.fixture
+def coralogix() -> Iterator[RunningCoralogixSandbox]:
+    running = start_coralogix_sandbox(SimulatedCoralogix(seed=3))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def slack() -> Iterator[RunningSlackSandbox]:
+    running = start_slack_sandbox(SlackWorkspace.with_defaults())
+    yield running
+    running.stop()
+
+
+def _cards(slack: RunningSlackSandbox, channel: str) -> dict[str, list[SlackMessage]]:
+    """Top-level incident messages of a channel, by incident id (a list, so doubles show)."""
+    found: dict[str, list[SlackMessage]] = {}
+    for message in slack.workspace.messages(channel):
+        metadata = message.metadata or {}
+        if metadata.get("event_type") == "coralogix_incident":
+            found.setdefault(metadata["event_payload"]["incident_id"], []).append(message)
+    return found
+
+
+def _env(coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, tmp_path: Path) -> dict[str, str]:
+    config = write_config(tmp_path / "bot.yaml", ROUTES)
+    return bot_env(
+        coralogix,
+        slack,
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        config_path=config,
+        port=free_port(),
+        extra={"BOT_DEFAULT_CHANNEL": "C0INCIDENTS"},
+    )
+
+
+def test_routing_live_updates_and_restart(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, tmp_path: Path
+) -> None:
+    sim = coralogix.sim
+    now = datetime.now(UTC)
+    old = sim.create_incident(
+        name="old disk alert", severity="error", application="shop", created_at=now - timedelta(hours=5)
+    )
+    pay = sim.create_incident(
+        name="checkout 5xx",
+        severity="critical",
+        application="shop",
+        subsystem="checkout",
+        created_at=now - timedelta(minutes=5),
+    )
+    search = sim.create_incident(
+        name="search latency", severity="warning", application="search", created_at=now - timedelta(minutes=3)
+    )
+    other = sim.create_incident(
+        name="auth errors", severity="info", application="auth", created_at=now - timedelta(minutes=2)
+    )
+    muted = sim.create_incident(
+        name="noisy",
+        severity="critical",
+        application="shop",
+        muted=True,
+        created_at=now - timedelta(minutes=1),
+    )
+    env = _env(coralogix, slack, tmp_path)
+    log = tmp_path / "bot.log"
+
+    with running_bot(env, log) as bot:
+        wait_for(
+            lambda: other in _cards(slack, "C0INCIDENTS"), 15, "the unmatched incident in the default channel"
+        )
+        wait_for(lambda: search in _cards(slack, "C0SEARCH"), 10, "the search incident")
+        wait_for(lambda: pay in _cards(slack, "C0PLATFORM"), 10, "the critical incident in platform")
+        payments = _cards(slack, "C0PAYMENTS")
+        assert list(payments) == [pay]
+        assert "<!subteam^S0ONCALL>" in payments[pay][0].text + str(payments[pay][0].blocks)
+        # the backfill is bounded, muted incidents stay out unless a route asks for them
+        everywhere = {c: _cards(slack, c) for c in ("C0PAYMENTS", "C0PLATFORM", "C0SEARCH", "C0INCIDENTS")}
+        assert all(old not in cards for cards in everywhere.values())
+        assert all(muted not in cards for cards in everywhere.values())
+        assert list(everywhere["C0INCIDENTS"]) == [other]
+        assert list(everywhere["C0SEARCH"]) == [search]
+        assert list(everywhere["C0PLATFORM"]) == [pay]
+
+        # created while the bot runs: appears within one poll interval (1 s) plus one second
+        created_at = time.monotonic()
+        fresh = sim.create_incident(name="payments api down", severity="error", application="payments")
+        wait_for(
+            lambda: fresh in _cards(slack, "C0PAYMENTS"), 2.0 + 0.5, "the new incident within a poll + 1 s"
+        )
+        assert time.monotonic() - created_at <= 2.5
+
+        # changes from outside: the card is updated in place and the thread says who did it
+        card = _cards(slack, "C0PAYMENTS")[pay][0]
+        sim.acknowledge(pay, by="alice@example.com")
+        wait_for(
+            lambda: _thread_mentions(slack, "C0PAYMENTS", card.ts, "<@U0ALICE>"), 10, "ack in the thread"
+        )
+        sim.assign(pay, to="bob@example.com", by="alice@example.com")
+        wait_for(
+            lambda: _thread_mentions(slack, "C0PAYMENTS", card.ts, "<@U0BOB>"), 10, "assignment in the thread"
+        )
+        sim.resolve(pay, by="bob@example.com")
+        wait_for(
+            lambda: _thread_mentions(slack, "C0PAYMENTS", card.ts, "esolved"), 10, "resolve in the thread"
+        )
+        sim.close(pay, by="bob@example.com")
+        wait_for(lambda: _thread_mentions(slack, "C0PAYMENTS", card.ts, "losed"), 10, "close in the thread")
+        updated = slack.workspace.message("C0PAYMENTS", card.ts)
+        assert updated.updates >= 4
+        assert "incident_ack" not in str(updated.blocks)  # a closed card offers no actions but details
+        # the same incident's card in the other channel was updated too
+        platform_card = _cards(slack, "C0PLATFORM")[pay][0]
+        assert slack.workspace.message("C0PLATFORM", platform_card.ts).updates >= 4
+        status, metrics = bot.get("/metrics")
+        assert status == 200
+        assert "incidentbot_incidents_posted_total" in metrics
+
+    posts_before = len(slack.workspace.calls_to("chat.postMessage"))
+    snapshot = {
+        c: {k: len(v) for k, v in _cards(slack, c).items()}
+        for c in ("C0PAYMENTS", "C0PLATFORM", "C0SEARCH", "C0INCIDENTS")
+    }
+    # restart: nothing is posted twice
+    with running_bot(env, log):
+        wait_for(lambda: "poll" in log.read_text() or True, 1, "")
+        time.sleep(3)  # several polls
+        later = sim.create_incident(name="after restart", severity="critical", application="search")
+        wait_for(lambda: later in _cards(slack, "C0SEARCH"), 5, "an incident created after the restart")
+    for channel, counts in snapshot.items():
+        now_counts = {k: len(v) for k, v in _cards(slack, channel).items()}
+        for incident_id, count in counts.items():
+            assert now_counts[incident_id] == count == 1
+    new_posts = slack.workspace.calls_to("chat.postMessage")[posts_before:]
+    top_level = [c for c in new_posts if not c.params.get("thread_ts")]
+    assert len(top_level) == 2  # the new incident: search + platform channels
+
+
+def _thread_mentions(slack: RunningSlackSandbox, channel: str, ts: str, needle: str) -> bool:
+    return any(needle in (reply.text + str(reply.blocks)) for reply in slack.workspace.replies(channel, ts))

@@ -1,0 +1,1 @@
+"""Tests of the poller-side logic: change detection."""

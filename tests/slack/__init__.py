@@ -1,0 +1,1 @@
+"""Tests of the Slack side: Block Kit builders and limits."""

@@ -1,0 +1,175 @@
+"""Schema creation and upgrades, engines and the time columns, on both databases."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from bot.store import MIGRATIONS, Migration, Store, StoreUnavailableError, head_version
+from bot.store.engine import normalize_url
+from bot.store.migrations import upgrade
+from bot.store.tables import metadata, schema_version
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_create_schema_is_idempotent_and_records_the_version(db_url: str) -> None:
+    first, second = Store.from_url(db_url), Store.from_url(db_url)
+    try:
+        assert first.schema_version() is None
+        assert first.create_schema(T0) == [head_version()]
+        assert second.create_schema() == []
+        assert first.create_schema() == []
+        assert second.schema_version() == head_version() == MIGRATIONS[-1].version
+        with first.engine.connect() as conn:
+            rows = conn.execute(select(schema_version)).all()
+        assert [(row.version, row.applied_at) for row in rows] == [(head_version(), T0)]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_database_has_every_table_and_column_of_the_model(store: Store) -> None:
+    inspector = inspect(store.engine)
+    for table in metadata.sorted_tables:
+        columns = {column["name"] for column in inspector.get_columns(table.name)}
+        assert columns == set(table.columns.keys()), table.name
+    uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("outbox")}
+    assert ("dedupe_key",) in uniques
+
+
+def test_replicas_starting_together_create_the_schema_once(db_url: str) -> None:
+    replicas = [Store.from_url(db_url) for _ in range(3)]
+    barrier = threading.Barrier(len(replicas))
+    applied: list[list[int]] = []
+
+    def start(replica: Store) -> None:
+        barrier.wait()
+        applied.append(replica.create_schema())
+
+    threads = [threading.Thread(target=start, args=(replica,)) for replica in replicas]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(applied) == [[], [], [head_version()]]
+    finally:
+        for replica in replicas:
+            replica.close()
+
+
+def test_an_existing_database_gets_only_the_newer_migrations(store: Store) -> None:
+    def add_note_column(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(text("ALTER TABLE poll_cursors ADD COLUMN note TEXT"))
+
+    newer = (*MIGRATIONS, Migration(head_version() + 1, "cursor notes", add_note_column))
+    with store.engine.begin() as conn:
+        assert upgrade(conn, T0, newer) == [head_version() + 1]
+    with store.engine.begin() as conn:
+        assert upgrade(conn, T0, newer) == []
+    assert store.create_schema(migrations=newer) == []
+    assert store.schema_version() == head_version() + 1
+    assert "note" in {c["name"] for c in inspect(store.engine).get_columns("poll_cursors")}
+    # The store still works on the upgraded table.
+    store.set_cursor("incidents", "x")
+    assert store.get_cursor("incidents") == "x"
+
+
+@pytest.mark.parametrize("versions", [[], [2], [1, 3], [2, 1], [1, 1]])
+def test_migrations_must_be_numbered_in_order(store: Store, versions: list[int]) -> None:
+    migrations = [Migration(v, "x", lambda conn: None) for v in versions]
+    with pytest.raises(ValueError, match="numbered"):
+        store.create_schema(migrations=migrations)
+
+
+def test_times_come_back_as_aware_utc(store: Store) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    local = datetime(2025, 3, 1, 21, 0, 0, 5, tzinfo=tokyo)
+    store.claim_message("inc-1", "C1", "replica-a", local)
+    row = store.message("inc-1", "C1")
+    assert row is not None
+    assert row.claimed_at.tzinfo is UTC
+    assert row.claimed_at == datetime(2025, 3, 1, 12, 0, 0, 5, tzinfo=UTC)
+    # Comparisons work across offsets: 12:00:00.000005Z is not older than 12:00:00.000006Z minus nothing.
+    assert store.stale_claims(datetime(2025, 3, 1, 12, 0, 0, 6, tzinfo=UTC)) == [row]
+    assert store.stale_claims(datetime(2025, 3, 1, 21, 0, 0, 5, tzinfo=tokyo)) == []
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        store.claim_message("inc-1", "C1", "replica-a", datetime(2025, 3, 1, 12, 0))
+    assert store.message("inc-1", "C1") is None
+
+
+def test_ping_answers(store: Store) -> None:
+    store.ping()
+
+
+def test_an_unreachable_database_raises_a_store_error() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = Store.from_url(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres")
+    try:
+        with pytest.raises(StoreUnavailableError, match="did not answer"):
+            store.ping()
+    finally:
+        store.close()
+
+
+def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 1000
+    finally:
+        store.close()
+
+
+def test_sqlite_memory_is_one_database_shared_by_threads() -> None:
+    store = Store.from_url("sqlite://")
+    try:
+        store.create_schema()
+        claims: list[bool] = []
+        barrier = threading.Barrier(4)
+
+        def claim(n: int) -> None:
+            barrier.wait()
+            for k in range(20):
+                claims.append(store.claim_message(f"inc-{k}", "C1", f"replica-{n}", T0))
+
+        threads = [threading.Thread(target=claim, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert claims.count(True) == 20
+        assert len(store.messages_for_incidents(f"inc-{k}" for k in range(20))) == 20
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg"),
+        ("postgres://u@h/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg"),
+        ("sqlite:///bot.db", "sqlite"),
+    ],
+)
+def test_urls_are_normalised_to_the_drivers_we_ship(given: str, driver: str) -> None:
+    assert normalize_url(given).drivername == driver
+
+
+def test_other_databases_are_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported database"):
+        Store.from_url("mysql://u@h/db")

@@ -27,6 +27,7 @@ from bot.notify.poller import Poller
 from bot.notify.publisher import CardPublisher
 from bot.slack.app import build_bolt_app
 from bot.slack.gateway import SlackGateway, build_web_client
+from bot.slack.listeners import Interactivity, register_listeners
 from bot.store import Store
 from bot.web import HttpServer, build_wsgi_app
 
@@ -54,6 +55,7 @@ class BotRuntime:
     replica_id: str
     http: HttpServer
     bolt_app: Any
+    interactivity: Interactivity | None = None
     scheduler: BackgroundScheduler = field(init=False)
     _socket_mode: Any = None
     _stopped: threading.Event = field(default_factory=threading.Event)
@@ -96,6 +98,8 @@ class BotRuntime:
         self.scheduler.shutdown(wait=True)
         if self._socket_mode is not None:
             self._socket_mode.close()
+        if self.interactivity is not None:
+            self.interactivity.shutdown()
         self.job.release()
         self.http.stop()
         self.client.close_channel()
@@ -141,6 +145,7 @@ def build_runtime(
         metrics=metrics,
         replica_id=replica,
         clock=utcnow,
+        storm_threshold=settings.bot_storm_threshold,
     )
     poller = Poller(
         client=client,
@@ -161,6 +166,17 @@ def build_runtime(
         on_first_lease=publisher.repair_claims,
     )
     bolt_app = build_bolt_app(settings, web_client)
+    interactivity = Interactivity.build(
+        settings,
+        store=store,
+        client=client,
+        gateway=gateway,
+        publisher=publisher,
+        slack_user_of=directory.slack_user_of,
+        metrics=metrics,
+        clock=utcnow,
+    )
+    register_listeners(bolt_app, interactivity)
     slack_handler = None
     if settings.slack_app_token is None:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -184,4 +200,5 @@ def build_runtime(
         replica_id=replica,
         http=http,
         bolt_app=bolt_app,
+        interactivity=interactivity,
     )

@@ -5,6 +5,7 @@ from bot.store.migrations import MIGRATIONS, Migration, head_version
 from bot.store.outbox import retry_delay
 from bot.store.rows import (
     CachedIdentity,
+    MessageKind,
     MessageRow,
     MessageState,
     NewOutboxItem,
@@ -18,6 +19,7 @@ from bot.store.store import Store
 __all__ = [
     "MIGRATIONS",
     "CachedIdentity",
+    "MessageKind",
     "MessageRow",
     "MessageState",
     "Migration",

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Row
 
 from bot.store.base import StoreBase, chunked, unique, utcnow
-from bot.store.rows import MessageRow, MessageState
+from bot.store.rows import MessageKind, MessageRow, MessageState
 from bot.store.tables import incident_messages as t
 
 
@@ -40,6 +40,35 @@ class MessageQueries(StoreBase):
         )
         with self._write() as conn:
             return conn.execute(stmt).first() is not None
+
+    def claim_messages(
+        self, pairs: Iterable[tuple[str, str]], replica_id: str, now: datetime | None = None
+    ) -> set[tuple[str, str]]:
+        """`claim_message` for many (incident_id, channel) pairs in one statement; returns those won."""
+        now = now or utcnow()
+        rows = [
+            {
+                "incident_id": incident_id,
+                "channel": channel,
+                "state": MessageState.CLAIMED.value,
+                "claimed_by": replica_id,
+                "claimed_at": now,
+                "event_count": 0,
+                "updated_at": now,
+            }
+            for incident_id, channel in dict.fromkeys(pairs)
+        ]
+        won: set[tuple[str, str]] = set()
+        for chunk in chunked(rows):
+            stmt = (
+                self._insert(t)
+                .values(list(chunk))
+                .on_conflict_do_nothing(index_elements=[t.c.incident_id, t.c.channel])
+                .returning(t.c.incident_id, t.c.channel)
+            )
+            with self._write() as conn:
+                won.update((row.incident_id, row.channel) for row in conn.execute(stmt))
+        return won
 
     def reclaim_stale(
         self,
@@ -75,11 +104,13 @@ class MessageQueries(StoreBase):
         *,
         event_count: int | None = None,
         last_event_id: str | None = None,
+        kind: MessageKind = MessageKind.CARD,
     ) -> None:
         """Slack accepted the message: keep its ts (creating the row if the claim has gone meanwhile)."""
         now = now or utcnow()
         values: dict[str, Any] = {
             "state": MessageState.POSTED.value,
+            "kind": kind.value,
             "ts": ts,
             "thread_ts": thread_ts,
             "fingerprint": fingerprint,
@@ -130,6 +161,12 @@ class MessageQueries(StoreBase):
         with self._read() as conn:
             row = conn.execute(stmt).first()
         return _message(row) if row is not None else None
+
+    def messages_at(self, channel: str, ts: str) -> list[MessageRow]:
+        """Every incident whose message in `channel` is the one at `ts` (several for a storm digest)."""
+        stmt = select(t).where(t.c.channel == channel, t.c.ts == ts).order_by(t.c.incident_id)
+        with self._read() as conn:
+            return [_message(row) for row in conn.execute(stmt)]
 
     def messages_for(self, incident_id: str) -> list[MessageRow]:
         stmt = select(t).where(t.c.incident_id == incident_id).order_by(t.c.channel)
@@ -199,4 +236,5 @@ def _message(row: Row[Any]) -> MessageRow:
         event_count=row.event_count,
         last_event_id=row.last_event_id,
         updated_at=row.updated_at,
+        kind=MessageKind(row.kind),
     )

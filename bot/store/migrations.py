@@ -32,12 +32,20 @@ def _create_initial_tables(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
+def _add_message_kind(conn: Connection) -> None:
+    columns = {column["name"] for column in inspect(conn).get_columns("incident_messages")}
+    if "kind" in columns:  # created by a version-1 run of today's tables
+        return
+    conn.execute(text("ALTER TABLE incident_messages ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'card'"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "incident messages, snapshots, cursors, leases, outbox, personal keys, identity cache",
         _create_initial_tables,
     ),
+    Migration(2, "incident messages know whether they are a card or a storm digest", _add_message_kind),
 )
 
 

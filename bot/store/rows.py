@@ -17,6 +17,11 @@ class MessageState(StrEnum):
     POSTED = "posted"  # Slack accepted it and `ts` is known
 
 
+class MessageKind(StrEnum):
+    CARD = "card"  # the incident's own card
+    DIGEST = "digest"  # one line among many in a storm digest (`ts` is the digest's)
+
+
 class OutboxKind(StrEnum):
     POST = "post"
     UPDATE = "update"
@@ -40,6 +45,7 @@ class MessageRow:
     event_count: int
     last_event_id: str | None
     updated_at: datetime
+    kind: MessageKind = MessageKind.CARD
 
     @property
     def is_posted(self) -> bool:

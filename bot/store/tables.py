@@ -61,6 +61,7 @@ incident_messages = Table(
     Column("event_count", Integer, nullable=False, default=0),
     Column("last_event_id", String(ID)),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("kind", String(SHORT), nullable=False, default="card", server_default="card"),
     Index(None, "state", "claimed_at"),
     Index(None, "channel", "ts"),
 )

@@ -147,3 +147,22 @@ def test_messages_of_one_and_of_many_incidents(store: Store) -> None:
         "b": ["C1"],
         **{incident_id: ["C9"] for incident_id in many_ids[::100]},
     }
+
+
+def test_bulk_claims_win_only_what_nobody_holds(db_url: str, store: Store, other_store: Store) -> None:
+    assert store.claim_message("inc-1", "C1", "replica-a", T0) is True
+    won = other_store.claim_messages([("inc-1", "C1"), ("inc-2", "C1"), ("inc-1", "C2")], "replica-b", T0)
+    assert won == {("inc-2", "C1"), ("inc-1", "C2")}
+    assert store.claim_messages([("inc-2", "C1")], "replica-a", T0) == set()
+    # racing bulk claims over the same pairs: every pair has exactly one winner
+    pairs = [(f"race-{n}", f"C{n % 4}") for n in range(60)]
+    replicas = [Store.from_url(db_url) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            results = list(
+                pool.map(lambda r: r[1].claim_messages(pairs, f"r{r[0]}", T0), enumerate(replicas))
+            )
+    finally:
+        for replica in replicas:
+            replica.close()
+    assert sorted(p for result in results for p in result) == sorted(pairs)

@@ -173,3 +173,33 @@ def test_urls_are_normalised_to_the_drivers_we_ship(given: str, driver: str) -> 
 def test_other_databases_are_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database"):
         Store.from_url("mysql://u@h/db")
+
+
+def test_a_version_1_database_gains_the_message_kind(db_url: str) -> None:
+    from bot.store import MessageKind
+    from bot.store.migrations import MIGRATIONS
+
+    old = Store.from_url(db_url)
+    try:
+        with old.engine.begin() as conn:
+            for table in ("schema_version", "incident_messages"):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        old.create_schema(migrations=MIGRATIONS[:1])
+        with old.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE incident_messages DROP COLUMN kind"))
+        assert old.schema_version() == 1
+        with old.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO incident_messages (incident_id, channel, state, claimed_at, event_count,"
+                    " updated_at) VALUES ('inc-1', 'C1', 'claimed', '2025-01-01 00:00:00', 0,"
+                    " '2025-01-01 00:00:00')"
+                )
+            )
+        assert old.create_schema() == [2]
+        assert old.schema_version() == 2
+        row = old.message("inc-1", "C1")
+        assert row is not None
+        assert row.kind is MessageKind.CARD
+    finally:
+        old.close()

@@ -1,0 +1,122 @@
+"""Slack work that failed once: retried from the outbox with backoff, and posts a crash left half-done."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.domain import Incident
+from bot.errors import CoralogixError, SlackError, SlackRateLimitedError
+from bot.metrics import Metrics
+from bot.notify.sender import CardSender
+from bot.slack.blocks import thread_note
+from bot.store.rows import NewOutboxItem, OutboxItem, OutboxKind
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM_AFTER = timedelta(minutes=2)
+MAX_BACKOFF_SECONDS = 300.0
+
+
+class OutboxWorker:
+    def __init__(
+        self, *, sender: CardSender, metrics: Metrics, replica_id: str, clock: Callable[[], datetime]
+    ) -> None:
+        self._sender = sender
+        self._store = sender.store
+        self._metrics = metrics
+        self._replica = replica_id
+        self._clock = clock
+
+    def drain(self, limit: int = 100) -> int:
+        """Retry due Slack work with fresh incident state; returns how many items were done."""
+        items = self._store.due_items(self._clock(), limit)
+        if not items:
+            self._metrics.outbox_pending.set(self._store.pending_count())
+            return 0
+        wanted = sorted(
+            {i.incident_id for i in items if i.incident_id and i.kind is not OutboxKind.THREAD}
+            | {str(member) for i in items for member in i.payload.get("digest", [])}
+        )
+        incidents: dict[str, Incident] = {}
+        try:
+            for start in range(0, len(wanted), 100):
+                incidents.update(self._sender.client.batch_get_incidents(wanted[start : start + 100]).found)
+        except CoralogixError as exc:
+            for item in items:
+                self._reschedule(item, f"Coralogix: {exc}")
+            return 0
+        done = 0
+        for item in items:
+            try:
+                self._retry(item, incidents)
+            except (SlackError, CoralogixError) as exc:
+                self._reschedule(item, str(exc), exc)
+                continue
+            self._store.complete(item.id)
+            done += 1
+        self._metrics.outbox_pending.set(self._store.pending_count())
+        return done
+
+    def _retry(self, item: OutboxItem, incidents: dict[str, Incident]) -> None:
+        sender, payload = self._sender, item.payload
+        if item.kind is OutboxKind.THREAD:
+            lines = [str(line) for line in payload.get("lines", [])]
+            sender.gateway.post_message(item.channel, thread_note(lines), thread_ts=str(payload["thread_ts"]))
+            return
+        if "digest" in payload:
+            members = [incidents[str(i)] for i in payload["digest"] if str(i) in incidents]
+            if members:
+                sender.post_digest(item.channel, members, defer=False)
+            return
+        if "digest_ts" in payload:
+            sender.update_digest(item.channel, str(payload["digest_ts"]), incidents, defer=False)
+            return
+        incident = incidents.get(item.incident_id or "")
+        if incident is None:
+            return  # gone from Coralogix: nothing left to show
+        message = self._store.message(incident.id, item.channel)
+        if item.kind is OutboxKind.UPDATE:
+            if message is not None and message.ts:
+                sender.update_card(incident, message, defer=False)
+            return
+        # POST: the claim is ours; first make sure an earlier attempt did not land after all
+        if message is not None and message.is_posted:
+            return
+        if payload.get("verify"):
+            found = sender.gateway.find_message_by_metadata(item.channel, incident.id)
+            if found:
+                self._store.record_posted(incident.id, item.channel, found, found, None, self._clock())
+                return
+        sender.post_card(incident, item.channel, [str(m) for m in payload.get("mentions", [])], defer=False)
+
+    def _reschedule(self, item: OutboxItem, error: str, exc: Exception | None = None) -> None:
+        if isinstance(exc, SlackRateLimitedError):
+            delay = exc.retry_after
+        else:
+            delay = min(MAX_BACKOFF_SECONDS, 2.0 ** min(item.attempts, 9))
+        self._store.reschedule(item.id, self._clock() + timedelta(seconds=delay), error)
+
+    def repair_claims(self) -> int:
+        """Claims left by a replica that died between claiming and recording: find the message or post it."""
+        now = self._clock()
+        repaired = 0
+        for row in self._store.stale_claims(now - STALE_CLAIM_AFTER):
+            if not self._store.reclaim_stale(
+                row.incident_id, row.channel, self._replica, now - STALE_CLAIM_AFTER, now
+            ):
+                continue
+            self._store.enqueue(
+                NewOutboxItem(
+                    kind=OutboxKind.POST,
+                    channel=row.channel,
+                    payload={"mentions": [], "verify": True},
+                    dedupe_key=f"post:{row.incident_id}:{row.channel}",
+                    incident_id=row.incident_id,
+                )
+            )
+            repaired += 1
+        if repaired:
+            log.info("%d posts a crash left unfinished will be checked and completed", repaired)
+        return repaired

@@ -210,7 +210,8 @@ def _print(title: str, result: dict[str, Any]) -> None:
     print(
         f"{title:30s} {result['seconds'] * 1000:6.1f} ms (bot CPU {result['cpu_seconds'] * 1000:5.1f} ms)  "
         f"pages {result['pages']}  "
-        f"gRPC calls {result['grpc_calls']:3d}  bytes {result['bytes']:8d}  Slack calls {result['slack_calls']}"
+        f"gRPC calls {result['grpc_calls']:3d}  bytes {result['bytes']:8d}  "
+        f"Slack calls {result['slack_calls']}"
     )
 
 

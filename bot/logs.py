@@ -83,6 +83,8 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "urllib3"):
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances" is how a long poll (Slack pacing) looks: not news
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     return redactor

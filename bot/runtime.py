@@ -22,7 +22,7 @@ from bot.coralogix.endpoint import resolve_endpoint
 from bot.health import Readiness
 from bot.metrics import Metrics
 from bot.notify.directory import SlackUserDirectory
-from bot.notify.job import PollJob
+from bot.notify.job import PollJob, lease_ttl
 from bot.notify.poller import Poller
 from bot.notify.publisher import CardPublisher
 from bot.slack.app import build_bolt_app
@@ -83,6 +83,7 @@ class BotRuntime:
             next_run_time=datetime.now(UTC),
         )
         self.scheduler.start()
+        self.job.start_heartbeat()
         log.info(
             "incident-bot running as replica %s; HTTP on port %d; polling every %d s",
             self.replica_id,
@@ -146,6 +147,7 @@ def build_runtime(
         replica_id=replica,
         clock=utcnow,
         storm_threshold=settings.bot_storm_threshold,
+        outbox_lock_seconds=lease_ttl(settings.bot_poll_interval_seconds),
     )
     poller = Poller(
         client=client,
@@ -163,7 +165,8 @@ def build_runtime(
         replica_id=replica,
         interval=float(settings.bot_poll_interval_seconds),
         clock=utcnow,
-        on_first_lease=publisher.repair_claims,
+        before_poll=publisher.repair_claims,
+        probe=lambda: client.list_incidents(page_size=1),
     )
     bolt_app = build_bolt_app(settings, web_client)
     interactivity = Interactivity.build(

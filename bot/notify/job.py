@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.errors import CoralogixError
 from bot.health import Readiness
@@ -20,6 +20,11 @@ LEASE = "poller"
 MAX_BACKOFF_SECONDS = 300.0
 
 
+def lease_ttl(interval: float) -> float:
+    """How long the poller lease lasts unless renewed: three poll intervals, at least three seconds."""
+    return max(3 * interval, 3.0)
+
+
 class PollJob:
     def __init__(
         self,
@@ -31,7 +36,8 @@ class PollJob:
         replica_id: str,
         interval: float,
         clock: Callable[[], datetime],
-        on_first_lease: Callable[[], object] | None = None,
+        before_poll: Callable[[timedelta], object] | None = None,
+        probe: Callable[[], object] | None = None,
     ) -> None:
         self._poller = poller
         self._store = store
@@ -40,13 +46,33 @@ class PollJob:
         self._replica = replica_id
         self._interval = interval
         self._clock = clock
-        self._on_first_lease = on_first_lease
-        self._lease_ttl = max(3 * interval, 10.0)
+        self._before_poll = before_poll
+        self._probe = probe
+        self.lease_ttl = lease_ttl(interval)
         self._failures = 0
         self._resume_at = 0.0
         self._held = False
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(target=self._keep_lease, name="lease-heartbeat", daemon=True)
         self.last_result: PollResult | None = None
+
+    def start_heartbeat(self) -> None:
+        """Renew the lease every third of its life, so a poll slowed by Slack pacing never loses it."""
+        self._heartbeat.start()
+
+    def _keep_lease(self) -> None:
+        while not self._stop.wait(self.lease_ttl / 3):
+            if not self._held:
+                continue
+            try:
+                still = self._store.acquire_lease(LEASE, self._replica, self.lease_ttl, self._clock())
+            except Exception as exc:  # the database is down: the next poll will find out
+                log.warning("could not renew the poller lease: %s", exc)
+                continue
+            if not still:
+                self._held = False
+                log.warning("replica %s lost the poller lease", self._replica)
 
     def __call__(self) -> None:
         """Never raises: APScheduler would only log it, and the next run must happen anyway."""
@@ -60,18 +86,19 @@ class PollJob:
     def _run(self) -> None:
         if time.monotonic() < self._resume_at:
             return
-        holder = self._store.acquire_lease(LEASE, self._replica, self._lease_ttl, self._clock())
+        holder = self._store.acquire_lease(LEASE, self._replica, self.lease_ttl, self._clock())
         self._metrics.lease_held.labels(replica=self._replica).set(1 if holder else 0)
         if not holder:
             self._held = False
+            self._check_coralogix()
             return
         if not self._held:
             self._held = True
             log.info("replica %s now polls", self._replica)
-            if self._on_first_lease is not None:
-                self._on_first_lease()
         started = time.perf_counter()
         try:
+            if self._before_poll is not None:
+                self._before_poll(timedelta(seconds=self.lease_ttl))
             result = self._poller.poll_once()
         except CoralogixError as exc:
             self._failures += 1
@@ -96,8 +123,20 @@ class PollJob:
                 result.stats.unrouted,
             )
 
+    def _check_coralogix(self) -> None:
+        """A replica that does not poll still tells /readyz whether Coralogix answers (one cheap call)."""
+        if self._probe is None or self._readiness.coralogix_fresh():
+            return
+        try:
+            self._probe()
+        except CoralogixError as exc:
+            self._readiness.coralogix_failed(str(exc))
+        else:
+            self._readiness.coralogix_ok()
+
     def release(self) -> None:
         """On shutdown: let another replica take over at once."""
+        self._stop.set()
         with self._lock:
             if self._held:
                 self._store.release_lease(LEASE, self._replica)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import RoutingConfig
 from bot.coralogix.client import IncidentsClient
@@ -21,6 +21,7 @@ from bot.domain import Assignment, Incident, IncidentEvent, Severity, Status
 from bot.errors import CoralogixError
 from bot.metrics import Metrics
 from bot.notify.changes import describe_changes, fingerprint
+from bot.notify.lanes import MAX_PARALLEL, run_lanes
 from bot.notify.retries import OutboxWorker
 from bot.notify.routing import Delivery, channels_for
 from bot.notify.sender import CardSender
@@ -31,7 +32,6 @@ from bot.store.rows import MessageKind, MessageRow, Snapshot
 
 log = logging.getLogger(__name__)
 
-MAX_PARALLEL = 8
 
 Task = Callable[[], str | None]
 """One Slack write; returns "posted", "updated", "deferred" or None (nothing to count)."""
@@ -118,6 +118,7 @@ class CardPublisher:
         replica_id: str,
         clock: Callable[[], datetime],
         storm_threshold: int = 10,
+        outbox_lock_seconds: float = 30.0,
     ) -> None:
         self._store = store
         self._client = client
@@ -137,7 +138,13 @@ class CardPublisher:
             metrics=metrics,
             clock=clock,
         )
-        self._outbox = OutboxWorker(sender=self.sender, metrics=metrics, replica_id=replica_id, clock=clock)
+        self._outbox = OutboxWorker(
+            sender=self.sender,
+            metrics=metrics,
+            replica_id=replica_id,
+            clock=clock,
+            lock_seconds=outbox_lock_seconds,
+        )
 
     def card(self, incident: Incident, mentions: Sequence[str] = ()) -> MessagePayload:
         return self.sender.card(incident, mentions)
@@ -145,8 +152,8 @@ class CardPublisher:
     def drain_outbox(self, limit: int = 100) -> int:
         return self._outbox.drain(limit)
 
-    def repair_claims(self) -> int:
-        return self._outbox.repair_claims()
+    def repair_claims(self, older_than: timedelta) -> int:
+        return self._outbox.repair_claims(older_than)
 
     # -- the poller's entry point ----------------------------------------------------------------
 
@@ -159,7 +166,7 @@ class CardPublisher:
         lanes: dict[str, list[Task]] = defaultdict(list)
         self._schedule_posts(plan.posts, lanes, stats)
         self._schedule_changes(plan, lanes)
-        for outcome in self._run_lanes(lanes):
+        for outcome in run_lanes(lanes):
             if outcome == "posted":
                 stats.posted += 1
             elif outcome == "updated":
@@ -270,19 +277,6 @@ class CardPublisher:
             return []
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(changes))) as pool:
             return list(zip(changes, pool.map(fetch, changes), strict=True))
-
-    def _run_lanes(self, lanes: dict[str, list[Task]]) -> list[str | None]:
-        """Each lane's tasks in order; lanes side by side."""
-        if not lanes:
-            return []
-
-        def run(tasks: list[Task]) -> list[str | None]:
-            return [task() for task in tasks]
-
-        if len(lanes) == 1:
-            return run(next(iter(lanes.values())))
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(lanes))) as pool:
-            return [outcome for outcomes in pool.map(run, lanes.values()) for outcome in outcomes]
 
     def _post_task(self, post: _Post) -> Task:
         def task() -> str:

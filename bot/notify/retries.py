@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.domain import Incident
 from bot.errors import CoralogixError, SlackError, SlackRateLimitedError
 from bot.metrics import Metrics
+from bot.notify.lanes import run_lanes
 from bot.notify.sender import CardSender
 from bot.slack.blocks import thread_note
 from bot.store.rows import NewOutboxItem, OutboxItem, OutboxKind
@@ -21,17 +24,25 @@ MAX_BACKOFF_SECONDS = 300.0
 
 class OutboxWorker:
     def __init__(
-        self, *, sender: CardSender, metrics: Metrics, replica_id: str, clock: Callable[[], datetime]
+        self,
+        *,
+        sender: CardSender,
+        metrics: Metrics,
+        replica_id: str,
+        clock: Callable[[], datetime],
+        lock_seconds: float = 30.0,
     ) -> None:
         self._sender = sender
         self._store = sender.store
         self._metrics = metrics
         self._replica = replica_id
         self._clock = clock
+        # items a drain takes stay hidden this long: a poller that dies mid-drain frees them soon
+        self._lock_seconds = lock_seconds
 
     def drain(self, limit: int = 100) -> int:
         """Retry due Slack work with fresh incident state; returns how many items were done."""
-        items = self._store.due_items(self._clock(), limit)
+        items = self._store.due_items(self._clock(), limit, lock_seconds=self._lock_seconds)
         if not items:
             self._metrics.outbox_pending.set(self._store.pending_count())
             return 0
@@ -47,17 +58,21 @@ class OutboxWorker:
             for item in items:
                 self._reschedule(item, f"Coralogix: {exc}")
             return 0
-        done = 0
+        lanes: dict[str, list[Callable[[], bool]]] = defaultdict(list)
         for item in items:
-            try:
-                self._retry(item, incidents)
-            except (SlackError, CoralogixError) as exc:
-                self._reschedule(item, str(exc), exc)
-                continue
-            self._store.complete(item.id)
-            done += 1
+            lanes[item.channel].append(partial(self._attempt, item, incidents))
+        done = sum(run_lanes(lanes))
         self._metrics.outbox_pending.set(self._store.pending_count())
         return done
+
+    def _attempt(self, item: OutboxItem, incidents: dict[str, Incident]) -> bool:
+        try:
+            self._retry(item, incidents)
+        except (SlackError, CoralogixError) as exc:
+            self._reschedule(item, str(exc), exc)
+            return False
+        self._store.complete(item.id)
+        return True
 
     def _retry(self, item: OutboxItem, incidents: dict[str, Incident]) -> None:
         sender, payload = self._sender, item.payload
@@ -98,14 +113,20 @@ class OutboxWorker:
             delay = min(MAX_BACKOFF_SECONDS, 2.0 ** min(item.attempts, 9))
         self._store.reschedule(item.id, self._clock() + timedelta(seconds=delay), error)
 
-    def repair_claims(self) -> int:
-        """Claims left by a replica that died between claiming and recording: find the message or post it."""
+    def repair_claims(self, older_than: timedelta = STALE_CLAIM_AFTER) -> int:
+        """Claims left by a replica that died between claiming and recording: find the message or post it.
+
+        Called by the lease holder before each poll: only the holder claims posts, so a claim of another
+        replica older than a lease period belongs to a poller that has died or lost its lease. The post is verified against the channel's
+        history (message metadata) before anything is sent, so a post that did land is only recorded.
+        """
         now = self._clock()
+        cutoff = now - older_than
         repaired = 0
-        for row in self._store.stale_claims(now - STALE_CLAIM_AFTER):
-            if not self._store.reclaim_stale(
-                row.incident_id, row.channel, self._replica, now - STALE_CLAIM_AFTER, now
-            ):
+        for row in self._store.stale_claims(cutoff):
+            if row.claimed_by == self._replica:
+                continue  # our own claim: its post is in flight or already in the outbox
+            if not self._store.reclaim_stale(row.incident_id, row.channel, self._replica, cutoff, now):
                 continue
             self._store.enqueue(
                 NewOutboxItem(

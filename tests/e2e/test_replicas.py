@@ -1,0 +1,297 @@
+"""Issue 5 end to end: real bot processes on one real PostgreSQL, with crashes, outages and storms."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
+from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
+from bot.store import Store
+from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for, write_config
+from tests.pg import fresh_postgres_url, require_postgres
+
+pytestmark = pytest.mark.postgres
+
+ROUTES = {
+    "routes": [
+        {"name": "shop", "match": {"application": ["shop", "payments"]}, "channels": ["C0PAYMENTS"]},
+        {"name": "search", "match": {"application": "search"}, "channels": ["C0SEARCH"]},
+        {"name": "critical", "match": {"severity": "critical"}, "channels": ["C0PLATFORM"]},
+    ]
+}
+CHANNELS = ("C0PAYMENTS", "C0SEARCH", "C0PLATFORM", "C0INCIDENTS")
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    admin = require_postgres()
+    with fresh_postgres_url(admin) as url:
+        yield url
+
+
+@pytest.fixture
+def coralogix() -> Iterator[RunningCoralogixSandbox]:
+    running = start_coralogix_sandbox(SimulatedCoralogix(seed=11))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def slack() -> Iterator[RunningSlackSandbox]:
+    running = start_slack_sandbox(SlackWorkspace.with_defaults())
+    yield running
+    running.stop()
+
+
+def _env(
+    coralogix: RunningCoralogixSandbox,
+    slack: RunningSlackSandbox,
+    database_url: str,
+    tmp_path: Path,
+    **extra: str,
+) -> dict[str, str]:
+    config = write_config(tmp_path / "bot.yaml", ROUTES)
+    return bot_env(
+        coralogix,
+        slack,
+        database_url,
+        config_path=config,
+        port=free_port(),
+        extra={"BOT_DEFAULT_CHANNEL": "C0INCIDENTS", **extra},
+    )
+
+
+def _top_level_cards(slack: RunningSlackSandbox) -> dict[tuple[str, str], int]:
+    """(channel, incident id) -> how many top-level cards Slack holds for it."""
+    counts: dict[tuple[str, str], int] = {}
+    for channel in CHANNELS:
+        for message in slack.workspace.messages(channel):
+            metadata = message.metadata or {}
+            if metadata.get("event_type") == "coralogix_incident":
+                key = (channel, metadata["event_payload"]["incident_id"])
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _expected_channels(sim: SimulatedCoralogix, incident_id: str) -> set[str]:
+    incident = sim.incident(incident_id)
+    app = incident.display_labels.get("coralogix.metadata.applicationName", "")
+    channels = set()
+    if app in ("shop", "payments"):
+        channels.add("C0PAYMENTS")
+    if app == "search":
+        channels.add("C0SEARCH")
+    if incident.severity == 4:  # critical
+        channels.add("C0PLATFORM")
+    return channels or {"C0INCIDENTS"}
+
+
+def _all_posted_once(slack: RunningSlackSandbox, sim: SimulatedCoralogix, ids: list[str]) -> bool:
+    cards = _top_level_cards(slack)
+    expected = {(channel, i) for i in ids for channel in _expected_channels(sim, i)}
+    return set(cards) >= expected
+
+
+def _assert_exactly_once(slack: RunningSlackSandbox, sim: SimulatedCoralogix, ids: list[str]) -> None:
+    cards = _top_level_cards(slack)
+    doubled = {key: n for key, n in cards.items() if n != 1}
+    assert not doubled, f"posted more than once: {doubled}"
+    expected = {(channel, i) for i in ids for channel in _expected_channels(sim, i)}
+    assert set(cards) == expected
+
+
+def _new_incidents(sim: SimulatedCoralogix, count: int) -> list[str]:
+    apps = ["shop", "payments", "search", "auth"]
+    severities = ["warning", "error", "critical", "info"]
+    return [
+        sim.create_incident(
+            name=f"incident {n}", application=apps[n % len(apps)], severity=severities[(n // 4) % 4]
+        )
+        for n in range(count)
+    ]
+
+
+def test_two_replicas_post_every_incident_once_and_survive_the_poller_dying(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    sim = coralogix.sim
+    first = _new_incidents(sim, 8)
+    with ExitStack() as stack:
+        bots = [
+            stack.enter_context(
+                running_bot(_env(coralogix, slack, database_url, tmp_path), tmp_path / f"bot{n}.log")
+            )
+            for n in range(2)
+        ]
+        wait_for(lambda: _all_posted_once(slack, sim, first), 20, "the first incidents in every channel")
+        more = _new_incidents(sim, 8)
+        wait_for(lambda: _all_posted_once(slack, sim, first + more), 20, "incidents created while both run")
+        # both replicas answer health checks; exactly one holds the lease
+        for bot in bots:
+            assert bot.get("/healthz")[0] == 200
+        store = Store.from_url(database_url)
+        try:
+            holder = store.lease_holder("poller")
+            assert holder is not None
+            poller = next(b for b in bots if _replica_of(b) == holder)
+            standby = next(b for b in bots if b is not poller)
+            # the polling replica dies without a word; the other takes over within two lease periods
+            poller.stop(signal.SIGKILL)
+            during = _new_incidents(sim, 6)
+            wait_for(
+                lambda: store.lease_holder("poller") == _replica_of(standby),
+                2 * 3 + 2,
+                "the standby replica to take the lease",
+            )
+            wait_for(lambda: _all_posted_once(slack, sim, first + more + during), 15, "nothing lost")
+        finally:
+            store.close()
+    _assert_exactly_once(slack, sim, first + more + during)
+
+
+def _replica_of(bot: BotProcess) -> str:
+    for line in bot.log().splitlines():
+        if "running as replica" in line:
+            return line.split("running as replica ")[1].split(";")[0]
+    raise AssertionError("the bot did not say which replica it is")
+
+
+def test_sigkill_while_posting_then_restart_leaves_every_incident_posted_once(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    sim = coralogix.sim
+    slack.workspace.faults.slow(0.05, "chat.postMessage")  # so that kills land mid-posting
+    env = _env(coralogix, slack, database_url, tmp_path, BOT_STORM_THRESHOLD="1000")
+    ids: list[str] = []
+    rng = random.Random(5)
+    for round_number in range(4):
+        ids += _new_incidents(sim, 6)
+        with running_bot(env, tmp_path / f"kill{round_number}.log") as bot:
+            time.sleep(rng.uniform(1.0, 2.5))
+            bot.stop(signal.SIGKILL)
+    slack.workspace.faults.clear()
+    with running_bot(env, tmp_path / "final.log"):
+        # the floor is Slack's pace: about one message a second in the busiest channel
+        try:
+            wait_for(lambda: _all_posted_once(slack, sim, ids), 60, "every incident after the crashes")
+        except AssertionError:
+            cards = _top_level_cards(slack)
+            store = Store.from_url(database_url)
+            for i in ids:
+                for channel in _expected_channels(sim, i):
+                    if (channel, i) not in cards:
+                        print("MISSING", channel, i, store.message(i, channel), store.get_snapshot(i))
+            print("OUTBOX", store.pending_count())
+            raise
+        time.sleep(2)  # a couple more polls: nothing may be posted again
+    _assert_exactly_once(slack, sim, ids)
+
+
+def test_coralogix_outage_loses_nothing_and_readyz_says_so(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    sim = coralogix.sim
+    before = _new_incidents(sim, 3)
+    with running_bot(_env(coralogix, slack, database_url, tmp_path), tmp_path / "bot.log") as bot:
+        wait_for(lambda: _all_posted_once(slack, sim, before), 15, "the first incidents")
+        wait_for(lambda: bot.get("/readyz")[0] == 200, 10, "ready")
+        sim.faults.unavailable_for_seconds(5)  # several poll intervals (1 s)
+        during = _new_incidents(sim, 4)
+        sim.acknowledge(before[0], by="alice@example.com")
+        status, reason = wait_for(
+            lambda: (r := bot.get("/readyz"))[0] == 503 and r, 10, "/readyz to report the outage"
+        )
+        assert "coralogix" in reason.lower()
+        wait_for(lambda: _all_posted_once(slack, sim, before + during), 30, "catching up after the outage")
+        wait_for(lambda: bot.get("/readyz")[0] == 200, 15, "ready again")
+        _status, metrics = bot.get("/metrics")
+        assert 'code="UNAVAILABLE"' in metrics
+        assert "incidentbot_poll_errors_total" in metrics
+    _assert_exactly_once(slack, sim, before + during)
+
+
+def test_slack_rate_limits_lose_and_double_nothing(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    sim = coralogix.sim
+    env = _env(coralogix, slack, database_url, tmp_path, BOT_STORM_THRESHOLD="1000")
+    with running_bot(env, tmp_path / "bot.log") as bot:
+        wait_for(lambda: bot.get("/readyz")[0] == 200, 10, "ready")
+        slack.workspace.faults.rate_limit("chat.postMessage", seconds=4, retry_after=1)
+        ids = _new_incidents(sim, 12)
+        wait_for(lambda: _all_posted_once(slack, sim, ids), 40, "every incident once the 429s stop")
+        time.sleep(2)
+        _status, metrics = bot.get("/metrics")
+        assert "incidentbot_slack_rate_limited_total" in metrics
+    limited = [c for c in slack.workspace.calls_to("chat.postMessage") if c.status == 429]
+    assert limited, "the fault did not bite"
+    _assert_exactly_once(slack, sim, ids)
+
+
+def test_a_storm_gives_one_digest_per_channel_plus_the_critical_cards(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    sim = coralogix.sim
+    with running_bot(_env(coralogix, slack, database_url, tmp_path), tmp_path / "bot.log") as bot:
+        wait_for(lambda: bot.get("/readyz")[0] == 200, 10, "ready")
+        ids = _new_incidents(sim, 200)
+        critical = [i for i in ids if sim.incident(i).severity == 4]
+
+        def digests() -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for channel in CHANNELS:
+                for message in slack.workspace.messages(channel):
+                    metadata = message.metadata or {}
+                    if metadata.get("event_type") == "coralogix_incident_digest":
+                        found.setdefault(channel, []).append(message.ts)
+            return found
+
+        # shop+payments: 100, search: 50, the rest (auth) unrouted -> default: 50; platform: criticals only
+        wait_for(lambda: len(digests()) == 3, 30, "a digest in each stormed channel")
+        wait_for(
+            lambda: {i for (c, i) in _top_level_cards(slack) if c == "C0PLATFORM"} == set(critical),
+            60,
+            "the critical cards in platform",
+        )
+        found = digests()
+        assert all(len(ts_list) == 1 for ts_list in found.values()), found
+        assert "C0PLATFORM" not in found  # 50 criticals are a storm there too, but criticals stay cards
+        cards = _top_level_cards(slack)
+        non_critical_cards = [key for key in cards if key[1] not in critical]
+        assert not non_critical_cards
+        # the digest follows its incidents
+        payments_digest = found["C0PAYMENTS"][0]
+        before = slack.workspace.message("C0PAYMENTS", payments_digest).updates
+        member = next(i for i in ids if i not in critical and _expected_channels(sim, i) == {"C0PAYMENTS"})
+        sim.acknowledge(member, by="alice@example.com")
+        wait_for(
+            lambda: slack.workspace.message("C0PAYMENTS", payments_digest).updates > before,
+            10,
+            "the digest to be updated",
+        )
+
+
+def test_sigterm_releases_the_lease_and_exits_quickly(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    _new_incidents(coralogix.sim, 3)
+    with running_bot(_env(coralogix, slack, database_url, tmp_path), tmp_path / "bot.log") as bot:
+        store = Store.from_url(database_url)
+        try:
+            wait_for(lambda: store.lease_holder("poller") is not None, 10, "the lease")
+            started = time.monotonic()
+            code = bot.stop(signal.SIGTERM, timeout=12)
+            took = time.monotonic() - started
+            assert code == 0
+            assert took < 10
+            assert store.lease_holder("poller", datetime.now(UTC) - timedelta(seconds=0)) is None
+        finally:
+            store.close()

@@ -117,8 +117,9 @@ class OutboxWorker:
         """Claims left by a replica that died between claiming and recording: find the message or post it.
 
         Called by the lease holder before each poll: only the holder claims posts, so a claim of another
-        replica older than a lease period belongs to a poller that has died or lost its lease. The post is verified against the channel's
-        history (message metadata) before anything is sent, so a post that did land is only recorded.
+        replica older than a lease period belongs to a poller that has died or lost its lease. The post
+        is verified against the channel's history (message metadata) before anything is sent, so a post
+        that did land is only recorded.
         """
         now = self._clock()
         cutoff = now - older_than

@@ -206,7 +206,7 @@ def test_coralogix_outage_loses_nothing_and_readyz_says_so(
         sim.faults.unavailable_for_seconds(5)  # several poll intervals (1 s)
         during = _new_incidents(sim, 4)
         sim.acknowledge(before[0], by="alice@example.com")
-        status, reason = wait_for(
+        _status, reason = wait_for(
             lambda: (r := bot.get("/readyz"))[0] == 503 and r, 10, "/readyz to report the outage"
         )
         assert "coralogix" in reason.lower()

@@ -49,6 +49,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.demo.command import run_demo
+
+    return run_demo(port=args.port, seed=args.seed, out=out, err=err)
+
+
 def _sandbox_coralogix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.sandbox.coralogix import serve_forever
 
@@ -79,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config", metavar="PATH", help="the YAML settings/routing file (else BOT_CONFIG)")
     check.set_defaults(handler=_check)
+
+    demo = commands.add_parser(
+        "demo",
+        help="everything on this machine, no credentials: simulated Coralogix and Slack, the bot, a web page",
+    )
+    demo.add_argument("--port", type=int, default=8080, help="port of the demo page (0: any free port)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the simulated incidents")
+    demo.set_defaults(handler=_demo)
 
     sandbox = commands.add_parser("sandbox", help="run a stand-in service on this machine")
     sandboxes = sandbox.add_subparsers(dest="sandbox", metavar="SERVICE", required=True)

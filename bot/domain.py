@@ -191,6 +191,8 @@ class IncidentFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     muted: bool | None = None
+    id_search: str | None = None
+    """Only incidents whose id contains this text (Coralogix's search on the id field)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,11 @@ def build_runtime(
         insecure=settings.coralogix_grpc_insecure,
         observer=metrics.observe_coralogix,
     )
-    web_client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    web_client = build_web_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        on_rate_limited=lambda method: metrics.slack_rate_limited.labels(method=method).inc(),
+    )
     gateway = SlackGateway(web_client, metrics, pace_seconds=pace_seconds)
     routing = settings.routing
     directory = SlackUserDirectory(

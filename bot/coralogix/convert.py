@@ -475,6 +475,12 @@ def query_filter_to_pb(value: IncidentFilter) -> incident_query_filter_pb2.Incid
     )
     if value.muted is not None:
         m.is_muted.CopyFrom(wrappers_pb2.BoolValue(value=value.muted))
+    if value.id_search:
+        m.search_query.CopyFrom(
+            incident_query_pb2.IncidentSearchQuery(
+                query=_string(value.id_search), incident_field=incident_pb2.INCIDENTS_FIELDS_ID
+            )
+        )
     if value.created_after is not None or value.created_before is not None:
         m.created_at_range.SetInParent()
         if value.created_after is not None:

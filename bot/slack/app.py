@@ -12,6 +12,18 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
+REQUEST_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
+
+
+class RefusedBodyFilter(logging.Filter):
+    """Bolt logs the whole body of a request it refuses (401); such a body may carry a personal API key
+    typed into the connect form, so the record keeps only the fact of the refusal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = "refused a request with a bad or stale Slack signature (401); its body is not logged"
+        record.args = ()
+        return True
+
 
 def build_bolt_app(settings: Settings, client: WebClient) -> App:
     """Signature checks (401 on a bad or stale signature) are Bolt's; no Slack call is made here."""
@@ -26,6 +38,10 @@ def build_bolt_app(settings: Settings, client: WebClient) -> App:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+
+    refusals = logging.getLogger(REQUEST_VERIFICATION_LOGGER)
+    if not any(isinstance(f, RefusedBodyFilter) for f in refusals.filters):
+        refusals.addFilter(RefusedBodyFilter())
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

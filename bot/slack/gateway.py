@@ -15,6 +15,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
 
 from bot.errors import SlackError, SlackRateLimitedError, SlackRequestError, SlackUnavailableError
 from bot.metrics import Metrics
@@ -24,13 +28,40 @@ from bot.slack.ids import METADATA_EVENT_TYPE
 log = logging.getLogger(__name__)
 
 
-def build_web_client(token: str, base_url: str, *, timeout: int = 15) -> WebClient:
+class CountedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's own 429 retry (after Retry-After), reporting every 429 it sees to `on_rate_limited`."""
+
+    def __init__(self, on_rate_limited: Callable[[str], None], max_retry_count: int = 1) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._on_rate_limited = on_rate_limited
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            self._on_rate_limited(request.url.rsplit("/", 1)[-1])
+        return bool(super()._can_retry(state=state, request=request, response=response, error=error))
+
+
+def build_web_client(
+    token: str, base_url: str, *, timeout: int = 15, on_rate_limited: Callable[[str], None] | None = None
+) -> WebClient:
     """A WebClient that retries a dropped connection, one 5xx and one 429 (after its Retry-After)."""
     client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    rate_limits: RateLimitErrorRetryHandler = (
+        CountedRateLimitRetryHandler(on_rate_limited)
+        if on_rate_limited is not None
+        else RateLimitErrorRetryHandler(max_retry_count=1)
+    )
     client.retry_handlers = [
         ConnectionErrorRetryHandler(max_retry_count=1),
         ServerErrorRetryHandler(max_retry_count=1),
-        RateLimitErrorRetryHandler(max_retry_count=1),
+        rate_limits,
     ]
     return client
 
@@ -89,7 +120,6 @@ class SlackGateway:
         status = exc.response.status_code
         error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
         if status == 429:
-            self._metrics.slack_rate_limited.labels(method=method).inc()
             self._metrics.slack_calls.labels(method=method, result="ratelimited").inc()
             retry_after = float(
                 exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
@@ -179,3 +209,66 @@ class SlackGateway:
 
     def auth_test(self) -> Mapping[str, Any]:
         return self._call("auth.test", None, {})
+
+    # -- answering a person ----------------------------------------------------------------------
+
+    def post_ephemeral(
+        self, channel: str, user: str, payload: MessagePayload, *, thread_ts: str | None = None
+    ) -> None:
+        """A message only `user` sees, in `channel` (the bot must be able to post there)."""
+        params: dict[str, Any] = {
+            "channel": channel,
+            "user": user,
+            "text": payload.text,
+            "blocks": payload.blocks,
+        }
+        if thread_ts is not None:
+            params["thread_ts"] = thread_ts
+        self._call("chat.postEphemeral", None, params)
+
+    def respond(
+        self,
+        response_url: str,
+        payload: MessagePayload,
+        *,
+        in_channel: bool = False,
+        replace_original: bool = False,
+        timeout: int = 10,
+    ) -> None:
+        """Answer through a response_url (slash commands, message actions); ephemeral unless `in_channel`."""
+        body: dict[str, Any] = {
+            "text": payload.text,
+            "blocks": payload.blocks,
+            "response_type": "in_channel" if in_channel else "ephemeral",
+            "replace_original": replace_original,
+        }
+        method = "response_url"
+        try:
+            response = WebhookClient(response_url, timeout=timeout).send_dict(body)
+        except OSError as exc:
+            self._metrics.slack_calls.labels(method=method, result="unreachable").inc()
+            raise SlackUnavailableError(f"Slack is unreachable ({exc})", method=method) from exc
+        if response.status_code == 429:
+            self._metrics.slack_calls.labels(method=method, result="ratelimited").inc()
+            retry_after = float(response.headers.get("Retry-After", response.headers.get("retry-after", 1)))
+            raise SlackRateLimitedError(
+                "Slack is rate-limiting replies; retry later", retry_after=retry_after, method=method
+            )
+        if response.status_code >= 500:
+            self._metrics.slack_calls.labels(method=method, result="server_error").inc()
+            raise SlackUnavailableError(f"Slack answered HTTP {response.status_code}", method=method)
+        if response.status_code != 200:
+            self._metrics.slack_calls.labels(method=method, result="error").inc()
+            error = (response.body or "").strip()[:100]
+            raise SlackRequestError(
+                f"Slack refused the reply: {error or response.status_code}", method=method, error=error
+            )
+        self._metrics.slack_calls.labels(method=method, result="ok").inc()
+
+    def open_view(self, trigger_id: str, view: Mapping[str, Any]) -> str:
+        """Open a modal (within 3 s of the click that gave `trigger_id`); returns the view's id."""
+        data = self._call("views.open", None, {"trigger_id": trigger_id, "view": dict(view)})
+        return str((data.get("view") or {}).get("id", ""))
+
+    def update_view(self, view_id: str, view: Mapping[str, Any]) -> None:
+        self._call("views.update", None, {"view_id": view_id, "view": dict(view)})

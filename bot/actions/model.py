@@ -1,0 +1,81 @@
+"""What an action from Slack is asked to do and what came of it, one outcome per incident."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.config import Action
+from bot.domain import Incident
+
+
+@dataclass(frozen=True)
+class Me:
+    """The person acting, as the assignee."""
+
+
+@dataclass(frozen=True)
+class SlackUserTarget:
+    """An assignee named by their Slack user id; the bot finds their Coralogix user."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class CoralogixUserTarget:
+    """An assignee named by the id Coralogix knows (an e-mail address)."""
+
+    user_id: str
+
+
+AssignTarget = Me | SlackUserTarget | CoralogixUserTarget
+
+
+class OutcomeKind(StrEnum):
+    DONE = "done"
+    UNCHANGED = "unchanged"
+    """Nothing to do: the incident already is as asked, or cannot be changed that way (e.g. closed)."""
+    STALE = "stale"
+    """A button on a card older than the incident's current status: nothing was done, the card refreshed."""
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class IncidentOutcome:
+    """What happened to one incident; `message` is one line of mrkdwn for the person who asked."""
+
+    ref: str
+    kind: OutcomeKind
+    message: str
+    incident: Incident | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.kind is OutcomeKind.DONE
+
+
+@dataclass(frozen=True)
+class ActionReport:
+    """The answer to one action: refused as a whole (`refusal`), or one outcome per incident asked for."""
+
+    action: Action
+    outcomes: tuple[IncidentOutcome, ...] = ()
+    refusal: str | None = None
+
+    @classmethod
+    def refused(cls, action: Action, why: str) -> ActionReport:
+        return cls(action, (), why)
+
+    @property
+    def lines(self) -> list[str]:
+        return [self.refusal] if self.refusal else [outcome.message for outcome in self.outcomes]
+
+    @property
+    def problems(self) -> list[IncidentOutcome]:
+        """Outcomes a clicker needs telling about (a done action speaks for itself on the card)."""
+        return [outcome for outcome in self.outcomes if not outcome.done]
+
+    def outcome_kinds(self) -> Sequence[OutcomeKind]:
+        return [outcome.kind for outcome in self.outcomes]

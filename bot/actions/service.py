@@ -1,0 +1,353 @@
+"""Acting on incidents for a Slack user: who they are, whether they may, which key, the call, the results.
+
+One `act` serves the slash command and the card buttons alike. Nothing reaches Coralogix unless the
+person is mapped, allowed and has a key to act with; each incident then gets exactly one outcome, and
+every incident that changed gets its cards updated at once and a thread reply naming who acted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.actions.model import (
+    ActionReport,
+    AssignTarget,
+    CoralogixUserTarget,
+    IncidentOutcome,
+    Me,
+    OutcomeKind,
+    SlackUserTarget,
+)
+from bot.actions.references import Found, IncidentFinder, Missing
+from bot.actions.threads import ThreadNotes
+from bot.config import MAPPED, Action, RoutingConfig
+from bot.coralogix.client import IncidentsClient
+from bot.domain import Incident, Status
+from bot.errors import (
+    CoralogixAuthError,
+    CoralogixError,
+    CoralogixPermissionError,
+    CoralogixRequestError,
+    IncidentNotFoundError,
+)
+from bot.identity import Identity, IdentityResolver
+from bot.metrics import Metrics
+from bot.notify.publisher import CardPublisher
+from bot.personal_keys import CallerKey, KeySource, PersonalKeyError, PersonalKeys
+from bot.slack.blocks import SlackUserOf, card_status, escape, fit, user_ref
+
+log = logging.getLogger(__name__)
+
+_PAST = {
+    Action.ACK: "acknowledged",
+    Action.RESOLVE: "resolved",
+    Action.CLOSE: "closed",
+    Action.ASSIGN: "assigned",
+    Action.UNASSIGN: "unassigned",
+}
+TITLE_IN_LINE = 80
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A person allowed to act: their identity and the key their calls are made with."""
+
+    identity: Identity
+    key: CallerKey
+
+    @property
+    def slack_id(self) -> str:
+        return self.identity.slack_id
+
+    @property
+    def coralogix_user(self) -> str:
+        assert self.identity.coralogix_user is not None
+        return self.identity.coralogix_user
+
+
+@dataclass(frozen=True)
+class _Assignee:
+    coralogix_user: str
+    shown: str
+
+
+def incident_label(incident: Incident) -> str:
+    """`1a2b3c4d` checkout 5xx — how an incident starts a result line."""
+    title = incident.title.strip()
+    head = f"`{escape(incident.id[:8])}`"
+    return f"{head} {fit(title, TITLE_IN_LINE)}" if title and title != incident.id else head
+
+
+class ActionService:
+    def __init__(
+        self,
+        *,
+        client: IncidentsClient,
+        finder: IncidentFinder,
+        identities: IdentityResolver,
+        keys: PersonalKeys,
+        routing: RoutingConfig,
+        publisher: CardPublisher,
+        notes: ThreadNotes,
+        slack_user_of: SlackUserOf,
+        metrics: Metrics,
+        require_personal_key: bool = False,
+        command: str = "/cx",
+    ) -> None:
+        self._client = client
+        self._finder = finder
+        self._identities = identities
+        self._keys = keys
+        self._routing = routing
+        self._publisher = publisher
+        self._notes = notes
+        self._slack_user_of = slack_user_of
+        self._metrics = metrics
+        self._require_personal_key = require_personal_key
+        self._command = command
+
+    # ---------------------------------------------------------------------------------- the action
+
+    def act(
+        self,
+        slack_id: str,
+        action: Action,
+        refs: Sequence[str],
+        *,
+        target: AssignTarget | None = None,
+        expected_status: str | None = None,
+    ) -> ActionReport:
+        """Do `action` to the incidents `refs` name, as `slack_id`.
+
+        `expected_status` is the status the clicked card showed: when the incident has moved on since,
+        the click is stale and nothing is written (the card is redrawn instead).
+        """
+        caller = self.caller(slack_id, action)
+        if isinstance(caller, str):
+            return self._refuse(action, caller)
+        assignee: _Assignee | None = None
+        if action is Action.ASSIGN:
+            chosen = self._assignee(caller, target or Me())
+            if isinstance(chosen, str):
+                return self._refuse(action, chosen)
+            assignee = chosen
+        try:
+            lookups = self._finder.find(refs, api_key=caller.key.api_key)
+        except CoralogixError as exc:
+            return self._refuse(action, self.sentence(exc, caller.key))
+        outcomes: dict[str, IncidentOutcome] = {}
+        pending: list[Found] = []
+        for lookup in lookups:
+            if isinstance(lookup, Missing):
+                outcomes[lookup.ref] = IncidentOutcome(lookup.ref, OutcomeKind.NOT_FOUND, lookup.reason)
+                continue
+            early = self._before_call(action, lookup, assignee, expected_status)
+            if early is None:
+                pending.append(lookup)
+            else:
+                outcomes[lookup.ref] = early
+        if pending:
+            results = self._write(action, [found.incident.id for found in pending], assignee, caller.key)
+            for found in pending:
+                outcomes[found.ref] = self._after_call(
+                    action, found, results[found.incident.id], caller, assignee
+                )
+        report = ActionReport(action, tuple(outcomes[lookup.ref] for lookup in lookups))
+        for outcome in report.outcomes:
+            self._metrics.actions.labels(action=action.value, result=outcome.kind.value).inc()
+        return report
+
+    def caller(self, slack_id: str, action: Action | None = None) -> Caller | str:
+        """The person with the key they act with, or the sentence saying why they cannot act."""
+        identity = self._identities.resolve(slack_id)
+        if not identity.is_mapped:
+            return identity.reason
+        if action is not None and not self._routing.is_allowed(action, slack_id, True):
+            return self.permission_refusal(action)
+        try:
+            key = self._keys.key_for(slack_id)
+        except PersonalKeyError as exc:
+            return str(exc)
+        if key.source is KeySource.TEAM and self._require_personal_key:
+            return (
+                "This bot acts in Coralogix only with personal API keys, so that Coralogix records who did "
+                f"what: run `{self._command} connect` to add yours first."
+            )
+        return Caller(identity, key)
+
+    def permission_refusal(self, action: Action) -> str:
+        allowed = self._routing.permissions.get(action, [])
+        names = ["any mapped user" if entry == MAPPED else f"<@{entry}>" for entry in allowed]
+        who = ", ".join(names) if names else "nobody"
+        return (
+            f"You don't have the `{action.value}` permission: the bot's settings file "
+            f"(`permissions.{action.value}`) gives it to {who} only. Ask whoever runs the bot if you need it."
+        )
+
+    def allowed_actions(self, slack_id: str) -> list[Action]:
+        return [action for action in Action if self._routing.is_allowed(action, slack_id, True)]
+
+    def identity(self, slack_id: str) -> Identity:
+        return self._identities.resolve(slack_id)
+
+    def sentence(self, exc: CoralogixError, key: CallerKey) -> str:
+        """A Coralogix error as said to the person, naming whose key it was about."""
+        personal = key.source is KeySource.PERSONAL
+        if isinstance(exc, CoralogixAuthError):
+            if personal:
+                return (
+                    "Coralogix rejected your personal API key: run "
+                    f"`{self._command} connect` with a new one, "
+                    f"or `{self._command} disconnect` to act through the team key."
+                )
+            return "Coralogix rejected the bot's team API key; tell whoever runs the bot."
+        if isinstance(exc, CoralogixPermissionError):
+            whose = "Your personal API key" if personal else "The bot's team API key"
+            return f"{whose} lacks the {exc.permission or 'needed'} permission in Coralogix."
+        return str(exc)
+
+    # -------------------------------------------------------------------------------------- steps
+
+    def _refuse(self, action: Action, why: str) -> ActionReport:
+        self._metrics.actions.labels(action=action.value, result="refused").inc()
+        return ActionReport.refused(action, why)
+
+    def _assignee(self, caller: Caller, target: AssignTarget) -> _Assignee | str:
+        if isinstance(target, Me):
+            return _Assignee(caller.coralogix_user, f"<@{caller.slack_id}>")
+        if isinstance(target, SlackUserTarget):
+            if target.user_id == caller.slack_id:
+                return _Assignee(caller.coralogix_user, f"<@{caller.slack_id}>")
+            identity = self._identities.resolve(target.user_id)
+            if identity.coralogix_user is None:
+                return f"I can't assign to <@{target.user_id}>. {identity.reason}"
+            return _Assignee(identity.coralogix_user, f"<@{target.user_id}>")
+        assert isinstance(target, CoralogixUserTarget)
+        return _Assignee(target.user_id, user_ref(target.user_id, self._slack_user_of))
+
+    def _before_call(
+        self, action: Action, found: Found, assignee: _Assignee | None, expected_status: str | None
+    ) -> IncidentOutcome | None:
+        """The outcome when no call is needed (stale click, already so, closed); None to make the call."""
+        incident = found.incident
+        label = incident_label(incident)
+        now = card_status(incident)
+        if expected_status is not None and now != expected_status:
+            self._redraw(incident)
+            return IncidentOutcome(
+                found.ref,
+                OutcomeKind.STALE,
+                f"{label} changed since that card was drawn: it is {_status_phrase(incident)} now. "
+                "I refreshed the card and did nothing; click again if it still needs doing.",
+                incident,
+            )
+        unchanged = _nothing_to_do(action, incident, assignee)
+        if unchanged is None:
+            return None
+        return IncidentOutcome(found.ref, OutcomeKind.UNCHANGED, f"{label} {unchanged}", incident)
+
+    def _write(
+        self, action: Action, ids: list[str], assignee: _Assignee | None, key: CallerKey
+    ) -> dict[str, Incident | CoralogixError | None]:
+        """The one call for all `ids` (one call per id only when that fails for some of them)."""
+        try:
+            return self._call(action, ids, assignee, key)
+        except (CoralogixRequestError, IncidentNotFoundError) as exc:
+            if len(ids) == 1:
+                return {ids[0]: exc}
+            log.info("%s of %d incidents failed together (%s); trying one by one", action, len(ids), exc)
+        except CoralogixError as exc:
+            return dict.fromkeys(ids, exc)
+        results: dict[str, Incident | CoralogixError | None] = {}
+        for incident_id in ids:
+            try:
+                results.update(self._call(action, [incident_id], assignee, key))
+            except CoralogixError as exc:
+                results[incident_id] = exc
+        return results
+
+    def _call(
+        self, action: Action, ids: list[str], assignee: _Assignee | None, key: CallerKey
+    ) -> dict[str, Incident | CoralogixError | None]:
+        api_key = key.api_key
+        if action is Action.ACK:
+            updated = self._client.acknowledge(ids, api_key=api_key)
+        elif action is Action.RESOLVE:
+            updated = self._client.resolve(ids, api_key=api_key)
+        elif action is Action.CLOSE:
+            updated = self._client.close(ids, api_key=api_key)
+        elif action is Action.UNASSIGN:
+            updated = self._client.unassign(ids, api_key=api_key)
+        else:
+            assert assignee is not None
+            updated = self._client.assign(ids, assignee.coralogix_user, api_key=api_key)
+        by_id: dict[str, Incident | CoralogixError | None] = {i.id: i for i in updated if i.id in ids}
+        missing = [incident_id for incident_id in ids if incident_id not in by_id]
+        if missing:  # the call succeeded; the answer just did not carry the incident
+            try:
+                by_id.update(self._client.batch_get_incidents(missing, api_key=api_key).found)
+            except CoralogixError as exc:
+                log.warning("could not read %d incidents back after %s: %s", len(missing), action, exc)
+        return {incident_id: by_id.get(incident_id) for incident_id in ids}
+
+    def _after_call(
+        self,
+        action: Action,
+        found: Found,
+        result: Incident | CoralogixError | None,
+        caller: Caller,
+        assignee: _Assignee | None,
+    ) -> IncidentOutcome:
+        label = incident_label(found.incident)
+        if isinstance(result, CoralogixError):
+            return IncidentOutcome(
+                found.ref,
+                OutcomeKind.FAILED,
+                f"{label} was not {_PAST[action]}: {self.sentence(result, caller.key)}",
+                found.incident,
+            )
+        what = _PAST[action] + (f" to {assignee.shown}" if assignee is not None else "")
+        note = f"{what[:1].upper()}{what[1:]} by <@{caller.slack_id}> from Slack"
+        if caller.key.source is KeySource.TEAM:
+            note += " (through the team API key)"
+        if result is not None:
+            self._redraw(result)
+        self._notes.post(found.incident.id, [note])
+        return IncidentOutcome(found.ref, OutcomeKind.DONE, f"{label} {what}.", result or found.incident)
+
+    def _redraw(self, incident: Incident) -> None:
+        """Cards show `incident` in every channel now (a failed Slack update goes to the outbox)."""
+        try:
+            self._publisher.refresh(incident, [])
+        except Exception:
+            log.exception("could not refresh the cards of %s", incident.id)
+
+
+def _status_phrase(incident: Incident) -> str:
+    if incident.is_closed:
+        return "closed"
+    return incident.status.value if incident.status is not Status.UNSPECIFIED else "in an unknown status"
+
+
+def _nothing_to_do(action: Action, incident: Incident, assignee: _Assignee | None) -> str | None:
+    """Why the action would change nothing (a short phrase after the incident's label), else None."""
+    if incident.is_closed:
+        return (
+            "is already closed." if action is Action.CLOSE else "is closed; nothing more can be done to it."
+        )
+    status = incident.status
+    if action is Action.ACK and status is Status.ACKNOWLEDGED:
+        return "is already acknowledged."
+    if action is Action.ACK and status is Status.RESOLVED:
+        return "is resolved; there is nothing to acknowledge."
+    if action is Action.RESOLVE and status is Status.RESOLVED:
+        return "is already resolved."
+    if action is Action.ASSIGN and assignee is not None:
+        current = incident.assignee
+        if current is not None and current.lower() == assignee.coralogix_user.lower():
+            return f"is already assigned to {assignee.shown}."
+    if action is Action.UNASSIGN and incident.assignee is None:
+        return "is not assigned to anyone."
+    return None

@@ -1,0 +1,41 @@
+"""`incident-bot demo`: start everything, say where to look, run until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.demo.settings import DEMO_API_KEY, DEMO_SIGNING_SECRET
+from bot.demo.stack import DemoStack, start_demo
+from bot.logs import configure_logging, secret_values
+from bot.signals import wait_for_stop_signal
+
+
+def banner(stack: DemoStack) -> str:
+    return "\n".join(
+        [
+            f"Open {stack.url} in a browser: the demo workspace, its incident cards and the Coralogix side.",
+            f"  bot:                 {stack.bot_url} (/slack/events, /healthz, /readyz, /metrics)",
+            f"  Slack sandbox:       {stack.slack.base_url} (GET /sandbox/state)",
+            f"  simulated Coralogix: {stack.coralogix.address} (plaintext gRPC, API key {DEMO_API_KEY})",
+            "Ctrl-C stops the demo.",
+        ]
+    )
+
+
+def run_demo(*, port: int, seed: int, out: TextIO, err: TextIO) -> int:
+    """Returns the exit code: 0 after a clean stop, 1 when the page's port cannot be had."""
+    redactor = configure_logging("console", [DEMO_SIGNING_SECRET])
+    try:
+        stack = start_demo(port=port, seed=seed)
+    except OSError as exc:
+        print(f"error: cannot start the demo on port {port}: {exc.strerror or exc}", file=err)
+        return 1
+    for secret in secret_values(stack.runtime.settings):
+        redactor.add(secret)
+    print(banner(stack), file=out, flush=True)
+    try:
+        wait_for_stop_signal()
+    finally:
+        stack.stop()
+    print("Demo stopped.", file=out, flush=True)
+    return 0

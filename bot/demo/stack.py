@@ -1,0 +1,124 @@
+"""Everything the demo runs, started in order and stopped in reverse: sandboxes, bot, feed and page."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.demo.client import SimulatedSlackClient
+from bot.demo.coralogix_side import DEFAULT_PAUSE_SECONDS, IncidentFeed
+from bot.demo.forwarder import SignedForwarder
+from bot.demo.page_server import DemoPageServer
+from bot.demo.settings import DEMO_SIGNING_SECRET, demo_settings
+from bot.runtime import BotRuntime, build_runtime
+from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
+from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
+from bot.web import SLACK_EVENTS_PATH
+
+DEFAULT_PORT = 8080
+STARTING_INCIDENTS = 8
+
+
+@dataclass
+class DemoStack:
+    """The running demo; `stop()` ends every part and deletes the temporary database."""
+
+    coralogix: RunningCoralogixSandbox
+    slack: RunningSlackSandbox
+    runtime: BotRuntime
+    client: SimulatedSlackClient
+    feed: IncidentFeed
+    page: DemoPageServer
+    workdir: tempfile.TemporaryDirectory[str]
+
+    @property
+    def url(self) -> str:
+        return self.page.url
+
+    @property
+    def bot_url(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.http.port}"
+
+    def stop(self) -> None:
+        self.feed.stop()
+        self.page.stop()
+        self.runtime.stop()
+        self.slack.stop()
+        self.coralogix.stop()
+        self.workdir.cleanup()
+
+
+def _free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now (the bot's settings need a number, not 0)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _claimable(host: str, port: int) -> None:
+    """Fail at once, before anything starts, when the page's port is taken (OSError)."""
+    if port == 0:
+        return
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+
+
+def start_demo(
+    *,
+    port: int = DEFAULT_PORT,
+    seed: int = 0,
+    host: str = "127.0.0.1",
+    incidents: int = STARTING_INCIDENTS,
+    pause_seconds: tuple[float, float] = DEFAULT_PAUSE_SECONDS,
+    poll_interval_seconds: int = 2,
+    live_changes: bool = True,
+) -> DemoStack:
+    """Start the demo; `port=0` serves the page on any free port. OSError when `port` is taken.
+
+    `live_changes=False` leaves the Coralogix side still unless someone creates an incident (for tests).
+    """
+    _claimable(host, port)
+    with contextlib.ExitStack() as undo:
+        workdir = tempfile.TemporaryDirectory(prefix="incident-bot-demo-")
+        undo.callback(workdir.cleanup)
+        sim = SimulatedCoralogix(seed=seed)
+        sim.generate(incidents, lifecycle=True)
+        coralogix = start_coralogix_sandbox(sim)
+        undo.callback(coralogix.stop)
+        slack = start_slack_sandbox(SlackWorkspace.with_defaults())
+        undo.callback(slack.stop)
+        settings = demo_settings(
+            Path(workdir.name),
+            coralogix_address=coralogix.address,
+            slack_api_url=slack.api_url,
+            bot_port=_free_port(),
+            poll_interval_seconds=poll_interval_seconds,
+        )
+        runtime = build_runtime(settings)
+        runtime.start()
+        undo.callback(runtime.stop)
+        forwarder = SignedForwarder(
+            f"http://127.0.0.1:{runtime.http.port}{SLACK_EVENTS_PATH}", DEMO_SIGNING_SECRET
+        )
+        client = SimulatedSlackClient(slack.workspace, forwarder, slash_command=settings.bot_slash_command)
+        feed = IncidentFeed(sim, seed=seed, pause_seconds=pause_seconds)
+        page = DemoPageServer(client, feed, host=host, port=port)
+        page.start()
+        undo.callback(page.stop)
+        if live_changes:
+            feed.start()
+        undo.pop_all()
+        return DemoStack(
+            coralogix=coralogix,
+            slack=slack,
+            runtime=runtime,
+            client=client,
+            feed=feed,
+            page=page,
+            workdir=workdir,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover - the with block returns or raises

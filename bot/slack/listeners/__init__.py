@@ -1,0 +1,21 @@
+"""The Slack listeners, one module per surface; each `register(app, deps)` adds its own.
+
+The same listeners serve HTTP mode and Socket Mode: Bolt hands both kinds of request to them.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import actions, commands, views
+from bot.slack.listeners.deps import Interactivity
+from bot.slack.listeners.work import BackgroundWork
+
+
+def register_listeners(app: App, deps: Interactivity) -> None:
+    commands.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)
+
+
+__all__ = ["BackgroundWork", "Interactivity", "register_listeners"]

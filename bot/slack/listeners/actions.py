@@ -1,0 +1,138 @@
+"""The buttons of an incident card: acknowledge at once, then act as the clicker and redraw the cards.
+
+A click that went through needs no words: the card changes in every channel and the thread names who
+acted. Anything else (refused, stale, failed, nothing to do) is told to the clicker alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.actions import ActionReport, AssignTarget, Me, Missing, SlackUserTarget
+from bot.config import Action
+from bot.slack.blocks import ActionValue, incident_details_modal
+from bot.slack.ids import ActionId
+from bot.slack.listeners.deps import Interactivity
+from bot.slack.listeners.replies import Reply
+
+log = logging.getLogger(__name__)
+
+BUTTONS: dict[ActionId, Action] = {
+    ActionId.ACK: Action.ACK,
+    ActionId.RESOLVE: Action.RESOLVE,
+    ActionId.ASSIGN_ME: Action.ASSIGN,
+    ActionId.UNASSIGN: Action.UNASSIGN,
+    ActionId.CLOSE: Action.CLOSE,
+}
+
+Listener = Callable[[Ack, dict[str, Any]], None]
+
+
+def register(app: App, deps: Interactivity) -> None:
+    for action_id, action in BUTTONS.items():
+        app.action(action_id.value)(_button(deps, action))
+    app.action(ActionId.ASSIGN.value)(_assign_picker(deps))
+    app.action(ActionId.DETAILS.value)(_details(deps))
+
+    @app.action(ActionId.LINK.value)
+    def on_link(ack: Ack) -> None:
+        ack()  # a plain link: Slack opens it; the click only needs acknowledging
+
+
+def clicked(body: dict[str, Any]) -> tuple[dict[str, Any], ActionValue | None]:
+    """The element that was clicked and the incident it is about (None if it carries none of ours)."""
+    actions = body.get("actions") or [{}]
+    element = actions[0] if isinstance(actions[0], dict) else {}
+    raw = element.get("value") or element.get("block_id") or ""
+    return element, ActionValue.decode(str(raw))
+
+
+def _button(deps: Interactivity, action: Action) -> Listener:
+    def on_click(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        _, value = clicked(body)
+        reply = Reply.to_request(deps.gateway, body)
+        if value is None:
+            reply.error("That button does not say which incident it is about; nothing was done.")
+            return
+        target: AssignTarget | None = Me() if action is Action.ASSIGN else None
+        user = _user(body)
+        deps.work.submit(partial(_act, deps, user, action, value, target, reply=reply), on_error=reply.error)
+
+    on_click.__name__ = f"on_{action.value}"
+    return on_click
+
+
+def _assign_picker(deps: Interactivity) -> Listener:
+    def on_pick(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        element, value = clicked(body)
+        reply = Reply.to_request(deps.gateway, body)
+        picked = element.get("selected_user")
+        if value is None or not picked:
+            reply.error("Pick a person to assign the incident to; nothing was done.")
+            return
+        user = _user(body)
+        target = SlackUserTarget(str(picked))
+        job = partial(_act, deps, user, Action.ASSIGN, value, target, reply=reply)
+        deps.work.submit(job, on_error=reply.error)
+
+    return on_pick
+
+
+def _details(deps: Interactivity) -> Listener:
+    def on_details(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        _, value = clicked(body)
+        reply = Reply.to_request(deps.gateway, body)
+        trigger_id = str(body.get("trigger_id") or "")
+        if value is None or not trigger_id:
+            reply.error("I cannot tell which incident to show; nothing was opened.")
+            return
+        user = _user(body)
+        job = partial(_open_details, deps, user, value, trigger_id, reply)
+        deps.work.submit(job, on_error=reply.error)
+
+    return on_details
+
+
+def _act(
+    deps: Interactivity,
+    user: str,
+    action: Action,
+    value: ActionValue,
+    target: AssignTarget | None,
+    *,
+    reply: Reply,
+) -> None:
+    report = deps.service.act(user, action, [value.incident_id], target=target, expected_status=value.status)
+    _tell(report, reply)
+
+
+def _tell(report: ActionReport, reply: Reply) -> None:
+    if report.refusal:
+        reply.error(report.refusal)
+        return
+    problems = report.problems
+    if problems:
+        reply.notice("\n".join(outcome.message for outcome in problems))
+
+
+def _open_details(deps: Interactivity, user: str, value: ActionValue, trigger_id: str, reply: Reply) -> None:
+    api_key = deps.queries.read_key(user)
+    found = deps.queries.details(value.incident_id, api_key=api_key)
+    if isinstance(found, Missing):
+        reply.error(found.reason)
+        return
+    view = incident_details_modal(found.incident, found.events, slack_user_of=deps.slack_user_of)
+    deps.gateway.open_view(trigger_id, view)
+
+
+def _user(body: dict[str, Any]) -> str:
+    user = body.get("user") or {}
+    return str(user.get("id") or "") if isinstance(user, dict) else ""

@@ -67,7 +67,7 @@ class IncidentFeed:
 
     def step(self) -> str:
         """One background change (a new incident, an alert clearing, someone acting in Coralogix's UI)."""
-        happened = churn_step(self.sim, self._rng)
+        happened = self._named(churn_step(self.sim, self._rng))
         self._note(happened)
         return happened
 
@@ -107,6 +107,15 @@ class IncidentFeed:
     def _incidents(self) -> list[incident_pb2.Incident]:
         found, _missing = self.sim.batch_get(self.sim.incident_ids())
         return list(found.values())
+
+    def _named(self, text: str) -> str:
+        """`acknowledge <id>` as `acknowledge "checkout 5xx" (1a2b3c4d)`: readable in a narrow panel."""
+        known = set(self.sim.incident_ids())
+        words = []
+        for word in text.split(" "):
+            name = self.sim.incident(word).name.value if word in known else ""
+            words.append(f'"{name}" ({word[:8]})' if name else word)
+        return " ".join(words)
 
     def _describe(self, incident_id: str) -> str:
         incident = self.sim.incident(incident_id)

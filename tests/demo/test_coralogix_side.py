@@ -55,3 +55,10 @@ def test_live_changes_run_in_the_background_until_stopped() -> None:
     assert len(feed.activity()) == settled
     newest, older = feed.activity()[0], feed.activity()[1]
     assert newest.at >= older.at
+
+
+def test_background_changes_name_the_incident_they_touched() -> None:
+    feed = _feed(5)
+    names = {feed.sim.incident(i).name.value for i in feed.sim.incident_ids()} - {""}
+    texts = [feed.step() for _ in range(20)]
+    assert any(f'"{name}"' in text for text in texts for name in names)

@@ -90,10 +90,12 @@ def test_the_counters_move_with_incidents_and_calls(
         second = sim.create_incident(name="checkout 5xx", severity="critical", application="shop")
         sim.acknowledge(first, by="alice@example.com")
         wait_for(
-            lambda: scrape(bot).total(
-                "incidentbot_slack_calls_total", method="chat.postMessage", result="ratelimited"
-            )
-            > 0,
+            lambda: (
+                scrape(bot).total(
+                    "incidentbot_slack_calls_total", method="chat.postMessage", result="ratelimited"
+                )
+                > 0
+            ),
             15,
             "a 429 to reach the bot",
         )

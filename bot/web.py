@@ -20,6 +20,7 @@ SLACK_EVENTS_PATH = "/slack/events"
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default backlog of 5 holds a burst of clicks back by a second
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -308,7 +308,7 @@ class CardPublisher:
     def refresh(self, incident: Incident, lines: Sequence[str]) -> None:
         """Update every message of the incident and add `lines` to each card's thread.
 
-        The snapshot moves on too, so the next poll does not describe the same change again.
+        The snapshot moves on first, so a poll running meanwhile does not describe the same change again.
         """
         snapshot = self._store.get_snapshot(incident.id)
         event_count = snapshot.seen_event_count if snapshot else 0
@@ -316,6 +316,8 @@ class CardPublisher:
             event_count = len(self._client.get_incident_events(incident.id))
         except CoralogixError as exc:
             log.warning("could not read the events of %s: %s", incident.id, exc)
+        channels = snapshot.channels if snapshot else ()
+        self._store.upsert_snapshot(snapshot_of(incident, event_count, channels))
         for message in self._store.messages_for(incident.id):
             if not (message.is_posted and message.ts):
                 continue
@@ -325,5 +327,3 @@ class CardPublisher:
             self.sender.update_card(incident, message)
             if lines:
                 self.sender.thread(message, lines, f"action:{event_count}")
-        channels = snapshot.channels if snapshot else ()
-        self._store.upsert_snapshot(snapshot_of(incident, event_count, channels))

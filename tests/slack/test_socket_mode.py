@@ -43,6 +43,7 @@ def world(tmp_path: Path) -> Iterator[tuple[BotRuntime, SimulatedCoralogix, Slac
         assert settings.socket_mode
         runtime = build_runtime(settings)  # not started: no Socket Mode connection to Slack is made
         runtime.store.create_schema()
+        runtime.http.start()  # /healthz and /metrics still listen in Socket Mode
         try:
             yield runtime, sim, slack.workspace
         finally:

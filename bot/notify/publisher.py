@@ -87,7 +87,9 @@ def is_postable(incident: Incident) -> bool:
     return incident.is_open and incident.status in (Status.TRIGGERED, Status.ACKNOWLEDGED, Status.UNSPECIFIED)
 
 
-def snapshot_of(incident: Incident, event_count: int, channels: Sequence[str]) -> Snapshot:
+def snapshot_of(
+    incident: Incident, event_count: int, channels: Sequence[str], print_: str | None = None
+) -> Snapshot:
     return Snapshot(
         incident_id=incident.id,
         status=incident.status,
@@ -97,7 +99,7 @@ def snapshot_of(incident: Incident, event_count: int, channels: Sequence[str]) -
         muted=incident.is_muted,
         closed=incident.is_closed,
         last_state_update_time=incident.last_state_update_time,
-        fingerprint=fingerprint(incident),
+        fingerprint=print_ or fingerprint(incident),
         seen_event_count=event_count,
         channels=tuple(channels),
     )
@@ -189,7 +191,8 @@ class CardPublisher:
             stats.seen += 1
             self._metrics.incidents_seen.inc()
             snapshot = snapshots.get(incident.id)
-            if snapshot is not None and fingerprint(incident) == snapshot.fingerprint:
+            print_ = fingerprint(incident)
+            if snapshot is not None and print_ == snapshot.fingerprint:
                 continue  # nothing a card shows has changed
             existing = {m.channel: m for m in messages.get(incident.id, [])}
             deliveries = channels_for(incident, self._routing, self._default_channel)
@@ -210,7 +213,8 @@ class CardPublisher:
                 if is_postable(incident):
                     plan.posts.extend(_Post(incident, d) for d in deliveries if d.channel not in existing)
             event_count = snapshot.seen_event_count if snapshot else 0
-            plan.snapshots[incident.id] = snapshot_of(incident, event_count, [d.channel for d in deliveries])
+            channels = [d.channel for d in deliveries]
+            plan.snapshots[incident.id] = snapshot_of(incident, event_count, channels, print_)
         return plan
 
     def _schedule_posts(

@@ -107,7 +107,6 @@ class CardSender:
                 exc=exc,
             )
             return False
-        self.store.set_message_fingerprint(incident.id, message.channel, fingerprint(incident), self._clock())
         self._metrics.incidents_updated.inc()
         return True
 

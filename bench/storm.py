@@ -12,6 +12,7 @@ message count, in seconds).
 from __future__ import annotations
 
 import argparse
+import logging
 import tempfile
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import load_settings
+from bot.logs import configure_logging
 from bot.runtime import build_runtime
 from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN, SlackWorkspace, start_slack_sandbox
@@ -66,6 +68,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=1000)
     parser.add_argument("--threshold", type=int, default=10)
     args = parser.parse_args()
+    configure_logging("console", [], level=logging.WARNING)
 
     sim = SimulatedCoralogix(seed=21)
     coralogix = start_coralogix_sandbox(sim)
@@ -99,10 +102,10 @@ def main() -> None:
             calls_before = len(workspace.calls)
             apps = ("shop", "payments", "search", "auth", "data-pipeline")
             severities = ("warning", "error", "error", "info", "warning", "error", "low", "warning", "error")
-            ids = [  # one in ten critical
+            ids = [  # about one in eleven critical, spread over the applications
                 sim.create_incident(
                     application=apps[n % 5],
-                    severity="critical" if n % 10 == 0 else severities[n % len(severities)],
+                    severity="critical" if n % 11 == 0 else severities[n % len(severities)],
                 )
                 for n in range(args.incidents)
             ]

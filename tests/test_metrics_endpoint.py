@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
-
-from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
-from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
+from bot.sandbox.coralogix import RunningCoralogixSandbox
+from bot.sandbox.slack import RunningSlackSandbox
 from bot.web import SLACK_EVENTS_PATH
 from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for
 from tests.e2e.slack_requests import SlackSender, block_actions
@@ -24,20 +22,6 @@ def found(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
     value = wait_for(predicate, timeout, what)
     assert value is not None
     return value
-
-
-@pytest.fixture
-def coralogix() -> Iterator[RunningCoralogixSandbox]:
-    running = start_coralogix_sandbox(SimulatedCoralogix(seed=11))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def slack() -> Iterator[RunningSlackSandbox]:
-    running = start_slack_sandbox(SlackWorkspace.with_defaults())
-    yield running
-    running.stop()
 
 
 def _env(coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database: Path) -> dict[str, str]:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
-from bot.sandbox.slack import RunningSlackSandbox, SlackMessage, SlackWorkspace, start_slack_sandbox
+from bot.sandbox.coralogix import RunningCoralogixSandbox
+from bot.sandbox.slack import RunningSlackSandbox, SlackMessage
 from tests.e2e.harness import bot_env, free_port, running_bot, wait_for, write_config
 
 ROUTES = {
@@ -26,20 +23,6 @@ ROUTES = {
     ],
     "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}],
 }
-
-
-@pytest.fixture
-def coralogix() -> Iterator[RunningCoralogixSandbox]:
-    running = start_coralogix_sandbox(SimulatedCoralogix(seed=3))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def slack() -> Iterator[RunningSlackSandbox]:
-    running = start_slack_sandbox(SlackWorkspace.with_defaults())
-    yield running
-    running.stop()
 
 
 def _cards(slack: RunningSlackSandbox, channel: str) -> dict[str, list[SlackMessage]]:

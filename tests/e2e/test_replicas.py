@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
-from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
+from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix
+from bot.sandbox.slack import RunningSlackSandbox
 from bot.store import Store
 from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for, write_config
 from tests.pg import fresh_postgres_url, require_postgres
@@ -35,20 +35,6 @@ def database_url() -> Iterator[str]:
     admin = require_postgres()
     with fresh_postgres_url(admin) as url:
         yield url
-
-
-@pytest.fixture
-def coralogix() -> Iterator[RunningCoralogixSandbox]:
-    running = start_coralogix_sandbox(SimulatedCoralogix(seed=11))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def slack() -> Iterator[RunningSlackSandbox]:
-    running = start_slack_sandbox(SlackWorkspace.with_defaults())
-    yield running
-    running.stop()
 
 
 def _env(

@@ -1,4 +1,4 @@
-"""Settings (environment and YAML file) and the routing/users/permissions model of that file.
+"""Settings, from the environment and the YAML file (whose routes/users/permissions model is routing_file).
 
 `load_settings` is the one entry point: it gathers values from the file named by `BOT_CONFIG` and from
 the environment (which wins), validates everything at once and raises `SettingsError` with one line per
@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Iterable, Mapping
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
 from cryptography.fernet import Fernet
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -34,76 +30,38 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.coralogix.endpoint import resolve_endpoint
-from bot.domain import Severity
 from bot.errors import SettingsError
+from bot.routing_file import (
+    MAPPED,
+    ROUTABLE_SEVERITIES,
+    Action,
+    ChannelId,
+    Route,
+    RouteMatch,
+    RoutingConfig,
+    UserMapping,
+    not_blank,
+    scalar_text,
+)
+
+__all__ = [  # the file's model is re-exported: callers know it as part of the settings
+    "MAPPED",
+    "REGIONS",
+    "ROUTABLE_SEVERITIES",
+    "SETTING_NAMES",
+    "Action",
+    "Route",
+    "RouteMatch",
+    "RoutingConfig",
+    "Settings",
+    "UserMapping",
+    "load_settings",
+    "mask_secret",
+    "masked_summary",
+]
 
 REGIONS = ("EU1", "EU2", "US1", "US2", "US3", "AP1", "AP2", "AP3")
-ROUTABLE_SEVERITIES = tuple(severity for severity in Severity if severity is not Severity.UNSPECIFIED)
-MAPPED = "mapped"
-"""In `permissions`, stands for every Slack user who has a Coralogix identity."""
-
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _TOKEN_PREFIXES = ("xoxb-", "xoxp-", "xapp-")
-
-
-class Action(StrEnum):
-    """What `permissions` can restrict."""
-
-    ACK = "ack"
-    RESOLVE = "resolve"
-    CLOSE = "close"
-    ASSIGN = "assign"
-    UNASSIGN = "unassign"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Small value checks shared by the file model and the settings
-
-
-def _channel_id(value: str) -> str:
-    if not _CHANNEL_ID.match(value):
-        hint = "; use the channel's ID, not its name" if value.startswith("#") else ""
-        raise ValueError(f"{value!r} is not a Slack channel ID (like C0123ABCD){hint}")
-    return value
-
-
-def _user_id(value: str) -> str:
-    if not _USER_ID.match(value):
-        hint = "; use the member ID, not the name" if value.startswith("@") else ""
-        raise ValueError(f"{value!r} is not a Slack user ID (like U0123ABCD){hint}")
-    return value
-
-
-def _permission_entry(value: str) -> str:
-    if value == MAPPED:
-        return value
-    if not _USER_ID.match(value):
-        raise ValueError(f"{value!r} is not a Slack user ID (like U0123ABCD) or {MAPPED!r}")
-    return value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value.strip()
-
-
-def _as_list(value: object) -> object:
-    """A single scalar where a list is expected becomes a one-item list; numbers become text."""
-    if value is None:
-        return None
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return [str(value)]
-    if isinstance(value, list | tuple):
-        return [_scalar_text(item) for item in value]
-    return value
-
-
-def _nonempty_any_of(value: list[str] | None) -> list[str] | None:
-    if value is not None and not value:
-        raise ValueError("an empty list matches nothing; leave the key out to match any")
-    return value
 
 
 def _http_url(value: str) -> str:
@@ -113,163 +71,9 @@ def _http_url(value: str) -> str:
     return value
 
 
-ChannelId = Annotated[str, AfterValidator(_channel_id)]
-SlackUserId = Annotated[str, AfterValidator(_user_id)]
-PermissionEntry = Annotated[str, AfterValidator(_permission_entry)]
-Text = Annotated[str, AfterValidator(_not_blank)]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The routing / users / permissions file
-
-
-class _FileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class RouteMatch(_FileModel):
-    """What an incident must look like for a route to take it; every given key must match."""
-
-    severity: list[Severity] | None = None
-    application: list[str] | None = None
-    subsystem: list[str] | None = None
-    alert_name: list[str] | None = None
-    labels: dict[str, str] | None = None
-    muted: bool | None = None
-
-    @field_validator("severity", mode="before")
-    @classmethod
-    def _known_severities(cls, value: object) -> object:
-        items = _as_list(value)
-        if not isinstance(items, list):
-            return items
-        allowed = {severity.value: severity for severity in ROUTABLE_SEVERITIES}
-        names = [item.strip().lower() if isinstance(item, str) else item for item in items]
-        unknown = [item for item, name in zip(items, names, strict=True) if name not in allowed]
-        if unknown:
-            shown = ", ".join(repr(item) for item in unknown)
-            verb = "is not a severity" if len(unknown) == 1 else "are not severities"
-            raise ValueError(f"{shown} {verb}; use one of {_listing(allowed)}")
-        return [allowed[name] for name in names]
-
-    @field_validator("application", "subsystem", "alert_name", mode="before")
-    @classmethod
-    def _list_or_string(cls, value: object) -> object:
-        return _as_list(value)
-
-    @field_validator("severity", "application", "subsystem", "alert_name")
-    @classmethod
-    def _not_empty(cls, value: list[Any] | None) -> list[Any] | None:
-        return _nonempty_any_of(value)
-
-    @field_validator("labels", mode="before")
-    @classmethod
-    def _label_values_as_text(cls, value: object) -> object:
-        if not isinstance(value, dict):
-            return value
-        return {key: _scalar_text(item) for key, item in value.items()}
-
-
-class Route(_FileModel):
-    """A rule that sends matching incidents to one or more channels."""
-
-    name: Text
-    match: RouteMatch = Field(default_factory=RouteMatch)
-    channels: list[ChannelId]
-    mention: list[str] = Field(default_factory=list)
-
-    @field_validator("channels", "mention", mode="before")
-    @classmethod
-    def _list_or_string(cls, value: object) -> object:
-        return _as_list(value)
-
-    @field_validator("channels")
-    @classmethod
-    def _at_least_one_channel(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("needs at least one channel ID")
-        return value
-
-
-class UserMapping(_FileModel):
-    """An explicit Slack user -> Coralogix user; wins over e-mail matching."""
-
-    slack: SlackUserId
-    coralogix: Text
-
-
-class RoutingConfig(_FileModel):
-    """The `routes`, `users` and `permissions` of the YAML file."""
-
-    routes: list[Route] = Field(default_factory=list)
-    users: list[UserMapping] = Field(default_factory=list)
-    permissions: dict[Action, list[PermissionEntry]] = Field(default_factory=dict)
-
-    @field_validator("routes")
-    @classmethod
-    def _unique_route_names(cls, value: list[Route]) -> list[Route]:
-        duplicates = _duplicates(route.name for route in value)
-        if duplicates:
-            raise ValueError(f"route names must be unique; repeated: {', '.join(duplicates)}")
-        return value
-
-    @field_validator("users")
-    @classmethod
-    def _one_mapping_per_user(cls, value: list[UserMapping]) -> list[UserMapping]:
-        duplicates = _duplicates(user.slack for user in value)
-        if duplicates:
-            raise ValueError(f"each Slack user may be mapped once; repeated: {', '.join(duplicates)}")
-        return value
-
-    @field_validator("permissions", mode="before")
-    @classmethod
-    def _known_actions(cls, value: object) -> object:
-        if not isinstance(value, dict):
-            return value
-        allowed = [action.value for action in Action]
-        unknown = [key for key in value if key not in allowed]
-        if unknown:
-            shown = ", ".join(repr(key) for key in unknown)
-            verb = "is not an action" if len(unknown) == 1 else "are not actions"
-            raise ValueError(f"{shown} {verb}; use one of {', '.join(allowed)}")
-        return {key: _as_list(entries) for key, entries in value.items()}
-
-    def coralogix_user_for(self, slack_id: str) -> str | None:
-        """The Coralogix identity the file maps this Slack user to, if any."""
-        for user in self.users:
-            if user.slack == slack_id:
-                return user.coralogix
-        return None
-
-    def is_allowed(self, action: Action | str, slack_id: str, mapped: bool) -> bool:
-        """Whether a user may do `action`; an action the file does not restrict is open to mapped users."""
-        allowed = self.permissions.get(Action(action))
-        if allowed is None:
-            return mapped
-        return slack_id in allowed or (mapped and MAPPED in allowed)
-
-
 def _known_unset(info: ValidationInfo, field: str) -> bool:
     """True when an earlier field validated as unset (an invalid field is absent from `info.data`)."""
     return field in info.data and info.data[field] is None
-
-
-def _scalar_text(value: object) -> object:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-def _duplicates(values: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    repeated: list[str] = []
-    for value in values:
-        if value in seen and value not in repeated:
-            repeated.append(value)
-        seen.add(value)
-    return repeated
 
 
 def _listing(names: Iterable[str]) -> str:
@@ -325,7 +129,7 @@ class Settings(BaseSettings):
     @classmethod
     def _bot_token(cls, value: SecretStr) -> SecretStr:
         token = value.get_secret_value()
-        _not_blank(token)
+        not_blank(token)
         if token.startswith("xapp-"):
             raise ValueError(
                 "this is an app-level token (xapp-…): put it in SLACK_APP_TOKEN, and the bot token here"
@@ -343,7 +147,7 @@ class Settings(BaseSettings):
     @classmethod
     def _signing_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is not None:
-            _not_blank(value.get_secret_value())
+            not_blank(value.get_secret_value())
             return value
         if _known_unset(info, "slack_app_token"):
             raise ValueError(
@@ -355,7 +159,7 @@ class Settings(BaseSettings):
     @field_validator("coralogix_api_key")
     @classmethod
     def _api_key(cls, value: SecretStr) -> SecretStr:
-        _not_blank(value.get_secret_value())
+        not_blank(value.get_secret_value())
         return value
 
     @field_validator("slack_api_url")
@@ -567,7 +371,7 @@ def _split_document(
                     f"{name.upper()}: expected a single value, not a list or mapping (set in {path})"
                 )
             elif value is not None:
-                text = _scalar_text(value)
+                text = scalar_text(value)
                 settings[name] = str(text).strip()
         else:
             close = difflib.get_close_matches(name, [*_FILE_SECTIONS, *SETTING_NAMES], n=1)

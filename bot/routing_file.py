@@ -1,0 +1,232 @@
+"""The YAML file's routes, users and permissions, and the value checks the settings share with it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from bot.domain import Severity
+
+ROUTABLE_SEVERITIES = tuple(severity for severity in Severity if severity is not Severity.UNSPECIFIED)
+MAPPED = "mapped"
+"""In `permissions`, stands for every Slack user who has a Coralogix identity."""
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class Action(StrEnum):
+    """What `permissions` can restrict."""
+
+    ACK = "ack"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Small value checks shared by the file model and the settings
+
+
+def channel_id(value: str) -> str:
+    if not _CHANNEL_ID.match(value):
+        hint = "; use the channel's ID, not its name" if value.startswith("#") else ""
+        raise ValueError(f"{value!r} is not a Slack channel ID (like C0123ABCD){hint}")
+    return value
+
+
+def user_id(value: str) -> str:
+    if not _USER_ID.match(value):
+        hint = "; use the member ID, not the name" if value.startswith("@") else ""
+        raise ValueError(f"{value!r} is not a Slack user ID (like U0123ABCD){hint}")
+    return value
+
+
+def _permission_entry(value: str) -> str:
+    if value == MAPPED:
+        return value
+    if not _USER_ID.match(value):
+        raise ValueError(f"{value!r} is not a Slack user ID (like U0123ABCD) or {MAPPED!r}")
+    return value
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+def as_list(value: object) -> object:
+    """A single scalar where a list is expected becomes a one-item list; numbers become text."""
+    if value is None:
+        return None
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, list | tuple):
+        return [scalar_text(item) for item in value]
+    return value
+
+
+def _nonempty_any_of(value: list[str] | None) -> list[str] | None:
+    if value is not None and not value:
+        raise ValueError("an empty list matches nothing; leave the key out to match any")
+    return value
+
+
+ChannelId = Annotated[str, AfterValidator(channel_id)]
+SlackUserId = Annotated[str, AfterValidator(user_id)]
+PermissionEntry = Annotated[str, AfterValidator(_permission_entry)]
+Text = Annotated[str, AfterValidator(not_blank)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The routing / users / permissions file
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class RouteMatch(_FileModel):
+    """What an incident must look like for a route to take it; every given key must match."""
+
+    severity: list[Severity] | None = None
+    application: list[str] | None = None
+    subsystem: list[str] | None = None
+    alert_name: list[str] | None = None
+    labels: dict[str, str] | None = None
+    muted: bool | None = None
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _known_severities(cls, value: object) -> object:
+        items = as_list(value)
+        if not isinstance(items, list):
+            return items
+        allowed = {severity.value: severity for severity in ROUTABLE_SEVERITIES}
+        names = [item.strip().lower() if isinstance(item, str) else item for item in items]
+        unknown = [item for item, name in zip(items, names, strict=True) if name not in allowed]
+        if unknown:
+            shown = ", ".join(repr(item) for item in unknown)
+            verb = "is not a severity" if len(unknown) == 1 else "are not severities"
+            raise ValueError(f"{shown} {verb}; use one of {', '.join(allowed)}")
+        return [allowed[name] for name in names]
+
+    @field_validator("application", "subsystem", "alert_name", mode="before")
+    @classmethod
+    def _list_or_string(cls, value: object) -> object:
+        return as_list(value)
+
+    @field_validator("severity", "application", "subsystem", "alert_name")
+    @classmethod
+    def _not_empty(cls, value: list[Any] | None) -> list[Any] | None:
+        return _nonempty_any_of(value)
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _label_values_as_text(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        return {key: scalar_text(item) for key, item in value.items()}
+
+
+class Route(_FileModel):
+    """A rule that sends matching incidents to one or more channels."""
+
+    name: Text
+    match: RouteMatch = Field(default_factory=RouteMatch)
+    channels: list[ChannelId]
+    mention: list[str] = Field(default_factory=list)
+
+    @field_validator("channels", "mention", mode="before")
+    @classmethod
+    def _list_or_string(cls, value: object) -> object:
+        return as_list(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _at_least_one_channel(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one channel ID")
+        return value
+
+
+class UserMapping(_FileModel):
+    """An explicit Slack user -> Coralogix user; wins over e-mail matching."""
+
+    slack: SlackUserId
+    coralogix: Text
+
+
+class RoutingConfig(_FileModel):
+    """The `routes`, `users` and `permissions` of the YAML file."""
+
+    routes: list[Route] = Field(default_factory=list)
+    users: list[UserMapping] = Field(default_factory=list)
+    permissions: dict[Action, list[PermissionEntry]] = Field(default_factory=dict)
+
+    @field_validator("routes")
+    @classmethod
+    def _unique_route_names(cls, value: list[Route]) -> list[Route]:
+        duplicates = _duplicates(route.name for route in value)
+        if duplicates:
+            raise ValueError(f"route names must be unique; repeated: {', '.join(duplicates)}")
+        return value
+
+    @field_validator("users")
+    @classmethod
+    def _one_mapping_per_user(cls, value: list[UserMapping]) -> list[UserMapping]:
+        duplicates = _duplicates(user.slack for user in value)
+        if duplicates:
+            raise ValueError(f"each Slack user may be mapped once; repeated: {', '.join(duplicates)}")
+        return value
+
+    @field_validator("permissions", mode="before")
+    @classmethod
+    def _known_actions(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        allowed = [action.value for action in Action]
+        unknown = [key for key in value if key not in allowed]
+        if unknown:
+            shown = ", ".join(repr(key) for key in unknown)
+            verb = "is not an action" if len(unknown) == 1 else "are not actions"
+            raise ValueError(f"{shown} {verb}; use one of {', '.join(allowed)}")
+        return {key: as_list(entries) for key, entries in value.items()}
+
+    def coralogix_user_for(self, slack_id: str) -> str | None:
+        """The Coralogix identity the file maps this Slack user to, if any."""
+        for user in self.users:
+            if user.slack == slack_id:
+                return user.coralogix
+        return None
+
+    def is_allowed(self, action: Action | str, slack_id: str, mapped: bool) -> bool:
+        """Whether a user may do `action`; an action the file does not restrict is open to mapped users."""
+        allowed = self.permissions.get(Action(action))
+        if allowed is None:
+            return mapped
+        return slack_id in allowed or (mapped and MAPPED in allowed)
+
+
+def scalar_text(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _duplicates(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for value in values:
+        if value in seen and value not in repeated:
+            repeated.append(value)
+        seen.add(value)
+    return repeated

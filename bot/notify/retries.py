@@ -14,12 +14,13 @@ from bot.metrics import Metrics
 from bot.notify.lanes import run_lanes
 from bot.notify.sender import CardSender
 from bot.slack.blocks import thread_note
-from bot.store.rows import NewOutboxItem, OutboxItem, OutboxKind
+from bot.store.rows import MessageKind, NewOutboxItem, OutboxItem, OutboxKind
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM_AFTER = timedelta(minutes=2)
 MAX_BACKOFF_SECONDS = 300.0
+VERIFY_MARGIN = timedelta(minutes=5)  # clocks of Slack and the database need not agree to the second
 
 
 class OutboxWorker:
@@ -100,9 +101,18 @@ class OutboxWorker:
         if message is not None and message.is_posted:
             return
         if payload.get("verify"):
-            found = sender.gateway.find_message_by_metadata(item.channel, incident.id)
-            if found:
-                self._store.record_posted(incident.id, item.channel, found, found, None, self._clock())
+            # an earlier attempt may have landed: look from a little before the first claim onwards
+            claimed = payload.get("since")
+            first_claim = datetime.fromisoformat(str(claimed)) if claimed else None
+            since = (first_claim or (message.claimed_at if message else self._clock())) - VERIFY_MARGIN
+            found = sender.gateway.find_message_by_metadata(
+                item.channel, incident.id, oldest=f"{since.timestamp():.6f}"
+            )
+            if found is not None:
+                kind = MessageKind.DIGEST if found.digest else MessageKind.CARD
+                self._store.record_posted(
+                    incident.id, item.channel, found.ts, found.ts, None, self._clock(), kind=kind
+                )
                 return
         sender.post_card(incident, item.channel, [str(m) for m in payload.get("mentions", [])], defer=False)
 
@@ -133,7 +143,7 @@ class OutboxWorker:
                 NewOutboxItem(
                     kind=OutboxKind.POST,
                     channel=row.channel,
-                    payload={"mentions": [], "verify": True},
+                    payload={"mentions": [], "verify": True, "since": row.claimed_at.isoformat()},
                     dedupe_key=f"post:{row.incident_id}:{row.channel}",
                     incident_id=row.incident_id,
                 )

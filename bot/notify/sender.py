@@ -17,12 +17,12 @@ from bot.metrics import Metrics
 from bot.notify.changes import fingerprint
 from bot.slack.blocks import MessagePayload, digest_message, incident_card, thread_note
 from bot.slack.gateway import SlackGateway
+from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE
 from bot.store import Store
 from bot.store.rows import MessageKind, MessageRow, NewOutboxItem, OutboxKind
 
 log = logging.getLogger(__name__)
 
-DIGEST_EVENT_TYPE = "coralogix_incident_digest"
 FIRST_RETRY_SECONDS = 2.0
 
 
@@ -60,7 +60,7 @@ class CardSender:
     def digest(self, incidents: Sequence[Incident]) -> MessagePayload:
         payload = digest_message(incidents, title="Incident storm", team_url=self._team_url)
         metadata = {
-            "event_type": DIGEST_EVENT_TYPE,
+            "event_type": DIGEST_METADATA_EVENT_TYPE,
             "event_payload": {"incident_ids": sorted(i.id for i in incidents)},
         }
         return MessagePayload(text=payload.text, blocks=payload.blocks, metadata=metadata)

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -23,7 +24,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.errors import SlackError, SlackRateLimitedError, SlackRequestError, SlackUnavailableError
 from bot.metrics import Metrics
 from bot.slack.blocks import MessagePayload
-from bot.slack.ids import METADATA_EVENT_TYPE
+from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE, METADATA_EVENT_TYPE
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,26 @@ class CountedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         if response is not None and response.status_code == 429:
             self._on_rate_limited(request.url.rsplit("/", 1)[-1])
         return bool(super()._can_retry(state=state, request=request, response=response, error=error))
+
+
+@dataclass(frozen=True)
+class FoundMessage:
+    ts: str
+    digest: bool
+
+
+def _ours(message: Mapping[str, Any], incident_id: str) -> FoundMessage | None:
+    if message.get("thread_ts") not in (None, message.get("ts")):
+        return None  # a thread reply
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") == METADATA_EVENT_TYPE and payload.get("incident_id") == incident_id:
+        return FoundMessage(str(message["ts"]), digest=False)
+    if metadata.get("event_type") == DIGEST_METADATA_EVENT_TYPE and incident_id in payload.get(
+        "incident_ids", []
+    ):
+        return FoundMessage(str(message["ts"]), digest=True)
+    return None
 
 
 def build_web_client(
@@ -166,8 +187,9 @@ class SlackGateway:
 
     def find_message_by_metadata(
         self, channel: str, incident_id: str, *, oldest: str | None = None, max_pages: int = 10
-    ) -> str | None:
-        """The ts of our card for `incident_id` in `channel`, found through its message metadata."""
+    ) -> FoundMessage | None:
+        """Our message for `incident_id` in `channel` (its card, or a storm digest naming it), found
+        through message metadata in the channel's history since `oldest` (a Slack ts)."""
         cursor: str | None = None
         for _ in range(max_pages):
             params: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": "true"}
@@ -177,15 +199,9 @@ class SlackGateway:
                 params["cursor"] = cursor
             data = self._call("conversations.history", None, params)
             for message in data.get("messages", []):
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                top_level = message.get("thread_ts") in (None, message.get("ts"))
-                if (
-                    top_level
-                    and metadata.get("event_type") == METADATA_EVENT_TYPE
-                    and payload.get("incident_id") == incident_id
-                ):
-                    return str(message["ts"])
+                found = _ours(message, incident_id)
+                if found is not None:
+                    return found
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None

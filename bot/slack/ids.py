@@ -10,6 +10,9 @@ from enum import StrEnum
 METADATA_EVENT_TYPE = "coralogix_incident"
 """`event_type` of the message metadata on every incident card."""
 
+DIGEST_METADATA_EVENT_TYPE = "coralogix_incident_digest"
+"""Metadata of a storm digest; its payload lists the `incident_ids` it stands for."""
+
 DEFAULT_SLASH_COMMAND = "/cx"
 
 

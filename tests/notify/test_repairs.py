@@ -1,0 +1,132 @@
+"""A poller died between posting and recording: the next one finds the message instead of posting again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.coralogix.client import IncidentsClient, connect
+from bot.domain import Incident
+from bot.metrics import Metrics
+from bot.notify.publisher import CardPublisher
+from bot.routing_file import RoutingConfig
+from bot.sandbox.coralogix import RunningCoralogixSandbox
+from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
+from bot.slack.gateway import SlackGateway, build_web_client
+from bot.store import MessageKind, Store
+
+CHANNEL = "C0PAYMENTS"
+
+
+@dataclass
+class Replica:
+    publisher: CardPublisher
+    gateway: SlackGateway
+
+
+@pytest.fixture
+def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
+    client = connect(coralogix.address, "cx-team-key", insecure=True)
+    yield client
+    client.close_channel()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
+    store.create_schema()
+    yield store
+    store.close()
+
+
+def _replica(name: str, store: Store, client: IncidentsClient, slack: RunningSlackSandbox) -> Replica:
+    metrics = Metrics()
+    gateway = SlackGateway(build_web_client(SANDBOX_BOT_TOKEN, slack.api_url), metrics, pace_seconds=0)
+    publisher = CardPublisher(
+        store=store,
+        gateway=gateway,
+        client=client,
+        routing=RoutingConfig.model_validate({"routes": [{"name": "all", "channels": [CHANNEL]}]}),
+        default_channel=None,
+        team_url=None,
+        slack_user_of=lambda _user: None,
+        metrics=metrics,
+        replica_id=name,
+        clock=lambda: datetime.now(UTC),
+        storm_threshold=3,
+    )
+    return Replica(publisher, gateway)
+
+
+def _incidents(coralogix: RunningCoralogixSandbox, client: IncidentsClient, count: int) -> list[Incident]:
+    ids = [coralogix.sim.create_incident(severity="warning", application="shop") for _ in range(count)]
+    return [client.get_incident(i) for i in ids]
+
+
+def _posts(slack: RunningSlackSandbox) -> int:
+    return len([c for c in slack.workspace.calls_to("chat.postMessage") if c.ok])
+
+
+@pytest.mark.parametrize("digest", [False, True], ids=["card", "digest"])
+def test_a_message_that_landed_is_recorded_not_posted_again(
+    coralogix: RunningCoralogixSandbox,
+    slack: RunningSlackSandbox,
+    client: IncidentsClient,
+    store: Store,
+    digest: bool,
+) -> None:
+    dead = _replica("dead", store, client, slack)
+    incidents = _incidents(coralogix, client, 5 if digest else 1)
+    # the dead replica claimed and posted, then died before recording anything
+    assert store.claim_messages(
+        [(i.id, CHANNEL) for i in incidents], "dead", datetime.now(UTC) - timedelta(minutes=1)
+    )
+    if digest:
+        ts = dead.gateway.post_message(CHANNEL, dead.publisher.sender.digest(incidents))
+    else:
+        ts = dead.gateway.post_message(CHANNEL, dead.publisher.card(incidents[0]))
+    posts = _posts(slack)
+
+    heir = _replica("heir", store, client, slack)
+    assert heir.publisher.repair_claims(timedelta(seconds=30)) == len(incidents)
+    heir.publisher.drain_outbox()
+
+    assert _posts(slack) == posts  # found through its metadata: nothing posted again
+    for incident in incidents:
+        row = store.message(incident.id, CHANNEL)
+        assert row is not None
+        assert row.is_posted
+        assert row.ts == ts
+        assert row.kind is (MessageKind.DIGEST if digest else MessageKind.CARD)
+
+
+def test_a_message_that_never_landed_is_posted_once(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
+) -> None:
+    [incident] = _incidents(coralogix, client, 1)
+    store.claim_messages([(incident.id, CHANNEL)], "dead", datetime.now(UTC) - timedelta(minutes=1))
+    heir = _replica("heir", store, client, slack)
+    assert heir.publisher.repair_claims(timedelta(seconds=30)) == 1
+    heir.publisher.drain_outbox()
+    assert _posts(slack) == 1
+    assert heir.publisher.repair_claims(timedelta(seconds=30)) == 0  # nothing left to repair
+    heir.publisher.drain_outbox()
+    assert _posts(slack) == 1
+    row = store.message(incident.id, CHANNEL)
+    assert row is not None
+    assert row.is_posted
+
+
+def test_a_fresh_claim_of_another_replica_is_left_alone(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
+) -> None:
+    [incident] = _incidents(coralogix, client, 1)
+    store.claim_messages([(incident.id, CHANNEL)], "busy", datetime.now(UTC))
+    heir = _replica("heir", store, client, slack)
+    assert heir.publisher.repair_claims(timedelta(seconds=30)) == 0
+    heir.publisher.drain_outbox()
+    assert _posts(slack) == 0

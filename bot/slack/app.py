@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -13,6 +14,7 @@ from bot.config import Settings
 log = logging.getLogger(__name__)
 
 REQUEST_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
+BOLT_APP_LOGGER = "slack_bolt.App"
 
 
 class RefusedBodyFilter(logging.Filter):
@@ -25,11 +27,21 @@ class RefusedBodyFilter(logging.Filter):
         return True
 
 
+class ClientGivenFilter(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused whenever it is set and a client is given, as here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_bolt_app(settings: Settings, client: WebClient) -> App:
     """Signature checks (401 on a bad or stale signature) are Bolt's; no Slack call is made here."""
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
+    app_logger = logging.getLogger(BOLT_APP_LOGGER)
+    if not any(isinstance(f, ClientGivenFilter) for f in app_logger.filters):
+        app_logger.addFilter(ClientGivenFilter())
     app = App(
         client=client,
         signing_secret=signing_secret or "socket-mode-does-not-sign",

@@ -146,7 +146,14 @@ class CardPublisher:
             replica_id=replica_id,
             clock=clock,
             lock_seconds=outbox_lock_seconds,
+            mentions_for=self._mentions_for,
         )
+
+    def _mentions_for(self, incident: Incident, channel: str) -> tuple[str, ...]:
+        for delivery in channels_for(incident, self._routing, self._default_channel):
+            if delivery.channel == channel:
+                return delivery.mentions
+        return ()
 
     def card(self, incident: Incident, mentions: Sequence[str] = ()) -> MessagePayload:
         return self.sender.card(incident, mentions)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -32,6 +32,7 @@ class OutboxWorker:
         replica_id: str,
         clock: Callable[[], datetime],
         lock_seconds: float = 30.0,
+        mentions_for: Callable[[Incident, str], Sequence[str]] = lambda _incident, _channel: (),
     ) -> None:
         self._sender = sender
         self._store = sender.store
@@ -40,6 +41,7 @@ class OutboxWorker:
         self._clock = clock
         # items a drain takes stay hidden this long: a poller that dies mid-drain frees them soon
         self._lock_seconds = lock_seconds
+        self._mentions_for = mentions_for  # a repaired post is still the channel's first: it mentions
 
     def drain(self, limit: int = 100) -> int:
         """Retry due Slack work with fresh incident state; returns how many items were done."""
@@ -114,7 +116,10 @@ class OutboxWorker:
                     incident.id, item.channel, found.ts, found.ts, None, self._clock(), kind=kind
                 )
                 return
-        sender.post_card(incident, item.channel, [str(m) for m in payload.get("mentions", [])], defer=False)
+        mentions = [str(m) for m in payload.get("mentions", [])] or list(
+            self._mentions_for(incident, item.channel)
+        )
+        sender.post_card(incident, item.channel, mentions, defer=False)
 
     def _reschedule(self, item: OutboxItem, error: str, exc: Exception | None = None) -> None:
         if isinstance(exc, SlackRateLimitedError):

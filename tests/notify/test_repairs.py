@@ -20,6 +20,7 @@ from bot.slack.gateway import SlackGateway, build_web_client
 from bot.store import MessageKind, Store
 
 CHANNEL = "C0PAYMENTS"
+MENTION = "<!subteam^S0ONCALL>"
 
 
 @dataclass
@@ -50,7 +51,9 @@ def _replica(name: str, store: Store, client: IncidentsClient, slack: RunningSla
         store=store,
         gateway=gateway,
         client=client,
-        routing=RoutingConfig.model_validate({"routes": [{"name": "all", "channels": [CHANNEL]}]}),
+        routing=RoutingConfig.model_validate(
+            {"routes": [{"name": "all", "channels": [CHANNEL], "mention": [MENTION]}]}
+        ),
         default_channel=None,
         team_url=None,
         slack_user_of=lambda _user: None,
@@ -113,6 +116,8 @@ def test_a_message_that_never_landed_is_posted_once(
     assert heir.publisher.repair_claims(timedelta(seconds=30)) == 1
     heir.publisher.drain_outbox()
     assert _posts(slack) == 1
+    [card] = slack.workspace.messages(CHANNEL)
+    assert MENTION in card.text + str(card.blocks)  # still the channel's first post of it
     assert heir.publisher.repair_claims(timedelta(seconds=30)) == 0  # nothing left to repair
     heir.publisher.drain_outbox()
     assert _posts(slack) == 1

@@ -247,36 +247,29 @@ class IncidentsClient:
         return list(convert.incidents_from_pb(response.incidents))
 
     def unassign(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
-        ids = _require_ids(incident_ids)
-        request = svc.UnassignIncidentsRequest(incident_ids=_strings(ids))
-        response: svc.UnassignIncidentsResponse = self._call(
-            "UnassignIncidents", request, read=False, api_key=api_key, ids=ids
-        )
-        return list(convert.incidents_from_pb(response.incidents))
+        return self._act("UnassignIncidents", svc.UnassignIncidentsRequest, incident_ids, api_key)
 
     def acknowledge(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
         """Acknowledge; Coralogix credits the owner of the API key used."""
-        ids = _require_ids(incident_ids)
-        request = svc.AcknowledgeIncidentsRequest(incident_ids=_strings(ids))
-        response: svc.AcknowledgeIncidentsResponse = self._call(
-            "AcknowledgeIncidents", request, read=False, api_key=api_key, ids=ids
-        )
-        return list(convert.incidents_from_pb(response.incidents))
+        return self._act("AcknowledgeIncidents", svc.AcknowledgeIncidentsRequest, incident_ids, api_key)
 
     def resolve(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
-        ids = _require_ids(incident_ids)
-        request = svc.ResolveIncidentsRequest(incident_ids=_strings(ids))
-        response: svc.ResolveIncidentsResponse = self._call(
-            "ResolveIncidents", request, read=False, api_key=api_key, ids=ids
-        )
-        return list(convert.incidents_from_pb(response.incidents))
+        return self._act("ResolveIncidents", svc.ResolveIncidentsRequest, incident_ids, api_key)
 
     def close(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+        return self._act("CloseIncidents", svc.CloseIncidentsRequest, incident_ids, api_key)
+
+    def _act(
+        self,
+        rpc: str,
+        request_type: Callable[..., Message],
+        incident_ids: Sequence[str],
+        api_key: ApiKey | None,
+    ) -> list[Incident]:
+        """A write that takes only incident ids (every one but assign) and answers with the incidents."""
         ids = _require_ids(incident_ids)
-        request = svc.CloseIncidentsRequest(incident_ids=_strings(ids))
-        response: svc.CloseIncidentsResponse = self._call(
-            "CloseIncidents", request, read=False, api_key=api_key, ids=ids
-        )
+        request = request_type(incident_ids=_strings(ids))
+        response = self._call(rpc, request, read=False, api_key=api_key, ids=ids)
         return list(convert.incidents_from_pb(response.incidents))
 
     def close_channel(self) -> None:

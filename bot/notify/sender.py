@@ -110,20 +110,30 @@ class CardSender:
         self._metrics.incidents_updated.inc()
         return True
 
-    def thread(self, message: MessageRow, lines: Sequence[str], key: str) -> None:
+    def thread(self, message: MessageRow, lines: Sequence[str], key: str, *, send: bool = True) -> bool:
+        """Reply in the message's thread; False when the reply went to the outbox instead.
+
+        With `send=False` (the bot is shutting down) it goes to the outbox without trying Slack.
+        """
         thread_ts = message.thread_ts or message.ts
         assert thread_ts is not None
-        try:
-            self.gateway.post_message(message.channel, thread_note(lines), thread_ts=thread_ts)
-        except SlackError as exc:
-            self.defer(
-                kind=OutboxKind.THREAD,
-                channel=message.channel,
-                incident_id=message.incident_id,
-                payload={"lines": list(lines), "thread_ts": thread_ts},
-                dedupe_key=f"thread:{message.incident_id}:{message.channel}:{key}",
-                exc=exc,
-            )
+        error: Exception | None = None
+        if send:
+            try:
+                self.gateway.post_message(message.channel, thread_note(lines), thread_ts=thread_ts)
+            except SlackError as exc:
+                error = exc
+            else:
+                return True
+        self.defer(
+            kind=OutboxKind.THREAD,
+            channel=message.channel,
+            incident_id=message.incident_id,
+            payload={"lines": list(lines), "thread_ts": thread_ts},
+            dedupe_key=f"thread:{message.incident_id}:{message.channel}:{key}",
+            exc=error,
+        )
+        return False
 
     # -- storm digests ---------------------------------------------------------------------------
 
@@ -188,10 +198,17 @@ class CardSender:
         incident_id: str | None,
         payload: dict[str, object],
         dedupe_key: str,
-        exc: Exception,
+        exc: Exception | None,
     ) -> None:
-        delay = exc.retry_after if isinstance(exc, SlackRateLimitedError) else FIRST_RETRY_SECONDS
-        log.warning("Slack %s in %s deferred (%s): %s", kind.value, channel, incident_id or "digest", exc)
+        """Queue Slack work in the outbox: after the Retry-After of `exc`, a short wait, or at once."""
+        if exc is None:
+            delay = 0.0
+        elif isinstance(exc, SlackRateLimitedError):
+            delay = exc.retry_after
+        else:
+            delay = FIRST_RETRY_SECONDS
+        why = exc or "the bot is shutting down"
+        log.warning("Slack %s in %s deferred (%s): %s", kind.value, channel, incident_id or "digest", why)
         self.store.enqueue(
             NewOutboxItem(
                 kind=kind,

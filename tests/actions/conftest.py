@@ -146,7 +146,7 @@ def build(
             keys=keys,
             routing=config,
             publisher=publisher,
-            notes=ThreadNotes(store, gateway, pool, utcnow),
+            notes=ThreadNotes(store, publisher.sender, pool),
             slack_user_of=directory.slack_user_of,
             metrics=metrics,
             require_personal_key=require_personal_key,

@@ -62,7 +62,7 @@ class Interactivity:
             command=command,
         )
         notes_pool = ThreadPoolExecutor(max_workers=THREAD_NOTE_WORKERS, thread_name_prefix="thread-notes")
-        notes = ThreadNotes(store, gateway, notes_pool, clock)
+        notes = ThreadNotes(store, publisher.sender, notes_pool)
         service = ActionService(
             client=client,
             finder=finder,

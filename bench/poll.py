@@ -26,6 +26,7 @@ from typing import Any
 import grpc
 
 API_KEY = "cx-team-key"
+ROUNDS = 7
 CHANNELS = ["C0PAYMENTS", "C0SEARCH", "C0PLATFORM", "C0INCIDENTS"]
 
 
@@ -148,7 +149,7 @@ def _samples(metrics: Any, name: str) -> list[_Sample]:
     ]
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915 - one scenario, told in order
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--incidents", type=int, default=10_000)
     args = parser.parse_args()
@@ -158,7 +159,7 @@ def main() -> None:
 
     sim = SimulatedCoralogix(seed=7)
     old = datetime.now(UTC) - timedelta(days=2)
-    ids = sim.generate(args.incidents, created_at=old)  # older than the backfill: tracked, not posted
+    sim.generate(args.incidents, created_at=old)  # older than the backfill: tracked, not posted
     coralogix = start_coralogix_sandbox(sim)
     slack = start_slack_sandbox(SlackWorkspace.with_defaults())
     tmp = tempfile.TemporaryDirectory()
@@ -181,23 +182,30 @@ def main() -> None:
         run("poll")  # first start: cursor and backfill (nothing recent to post)
         setup = run("reconcile")  # every open incident tracked, as after a day of running
         print(f"setup: {setup['tracked']} incidents tracked in {setup['seconds']:.2f} s")
-        # 20 of them get cards so that changes to them update Slack
-        recent = [sim.create_incident(severity="error", application="payments") for _ in range(20)]
-        run("poll")
         idle = min((run("poll") for _ in range(5)), key=lambda r: r["seconds"])
-        _print("idle poll", idle)
-        for incident_id in recent:
-            sim.acknowledge(incident_id, by="alice@example.com")
-        for _ in range(20):
-            sim.create_incident(severity="critical", application="shop")
-        busy = run("poll")
-        _print("poll with 20 new + 20 changed", busy)
+        _print("idle poll (best of 5)", idle)
+        busy_runs = []
+        for _ in range(ROUNDS):
+            # 20 incidents that already have cards change, and 20 new ones arrive
+            recent = [sim.create_incident(severity="error", application="payments") for _ in range(20)]
+            run("poll")
+            for incident_id in recent:
+                sim.acknowledge(incident_id, by="alice@example.com")
+            for _ in range(20):
+                sim.create_incident(severity="critical", application="shop")
+            busy_runs.append(run("poll"))
+        busy_runs.sort(key=lambda r: r["seconds"])
+        busy = busy_runs[len(busy_runs) // 2]
+        _print(f"20 new + 20 changed (median of {ROUNDS})", busy)
         final = run("poll")
         print()
-        print(f"incidents tracked: {final['tracked']} (of {len(ids) + 40} in Coralogix)")
+        print(f"incidents tracked: {final['tracked']} (all open incidents in Coralogix)")
         print(f"bot process peak RSS: {final['peak_rss_mb']:.0f} MB (goal <= 150 MB)")
         print(f"idle poll pages: {idle['pages']} (goal <= 1)")
-        print(f"40-change poll: {busy['seconds'] * 1000:.0f} ms (goal <= 200 ms)")
+        times = ", ".join(f"{r['seconds'] * 1000:.0f}" for r in busy_runs)
+        print(
+            f"40-change poll: median {busy['seconds'] * 1000:.0f} ms, all runs [{times}] ms (goal <= 200 ms)"
+        )
         run("stop")
     finally:
         process.join(timeout=10)

@@ -28,7 +28,7 @@ NEWEST_UPDATES = Ordering(SortField.LAST_STATE_UPDATE, descending=True)
 
 @dataclass
 class PollResult:
-    pages: int
+    pages: int | None  # pages of the cursor walk (None on the first start, which walks no cursor)
     changed: int
     stats: PublishStats
     reconciled: bool = False
@@ -118,7 +118,7 @@ class Poller:
         log.info(
             "first start: %d open incidents of the last %s posted or tracked", len(recent), self._backfill
         )
-        return PollResult(pages=2, changed=len(recent), stats=stats, first_start=True)
+        return PollResult(pages=None, changed=len(recent), stats=stats, first_start=True)
 
     def _reconcile_due(self) -> bool:
         last = self._store.get_cursor(RECONCILED)

@@ -205,7 +205,7 @@ class SimulatedCoralogix:
                 )
             )
             self._records[record.id] = record
-            self._views.clear()
+            self._reposition(record)
             return record.id
 
     def generate(
@@ -219,6 +219,7 @@ class SimulatedCoralogix:
         """
         ids = []
         with self._lock:
+            self._views.clear()  # rebuilt on the next read: cheaper than repositioning each one
             now = as_utc(self._clock())
             for _ in range(count):
                 when = created_at or now - timedelta(seconds=self._rng.uniform(60, 6 * 3600))
@@ -416,7 +417,7 @@ class SimulatedCoralogix:
                     record.history.append(event)
                     record.last_state_update_time = stamp
                     record.last_state_update_key = self._new_id()
-                    self._views.clear()
+                    self._reposition(record)
             now = self._clock()
             return [record.render(now) for record in records]
 
@@ -506,7 +507,7 @@ class SimulatedCoralogix:
         flt: incident_query_filter_pb2.IncidentQueryFilter,
         order_bys: Sequence[incident_query_pb2.OrderBy],
     ) -> query.SortedView:
-        """The sorted selection for (filter, order), cached until the next change."""
+        """The sorted selection for (filter, order), cached and kept in order as incidents change."""
         signature = query.query_signature(flt, order_bys)
         view = self._views.get(signature)
         if view is None:
@@ -516,6 +517,11 @@ class SimulatedCoralogix:
                 self._views.clear()
             self._views[signature] = view
         return view
+
+    def _reposition(self, record: IncidentRecord) -> None:
+        """Keep the cached views in order after `record` appeared or changed (the caller holds the lock)."""
+        for view in self._views.values():
+            query.reposition(view, record)
 
     def _require(self, incident_id: str) -> IncidentRecord:
         record = self._records.get(incident_id)

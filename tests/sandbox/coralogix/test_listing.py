@@ -337,3 +337,41 @@ def test_token_of_another_query_is_invalid(zoo: dict[str, str], stub) -> None:
     with pytest.raises(grpc.RpcError) as err:
         _list(stub, Filter(application_name=svs("shop")), page_size=2, token=token)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_cached_orders_follow_changes(sim: SimulatedCoralogix, stub) -> None:
+    """Views are repositioned on change, not rebuilt: after changes they equal a fresh sort."""
+    ids = sim.generate(60)
+    orders = {
+        "updated": [
+            incident_query_pb2.OrderBy(
+                direction=DESC, incident_field=F.INCIDENTS_FIELDS_LAST_STATE_UPDATE_TIME
+            )
+        ],
+        "created": [
+            incident_query_pb2.OrderBy(direction=ASC, incident_field=F.INCIDENTS_FIELDS_CREATED_TIME)
+        ],
+    }
+    open_only = Filter(status=[incident_status_pb2.INCIDENT_STATUS_TRIGGERED])
+    for order in orders.values():  # fill the caches
+        _list_all(stub, order)
+        _list_all(stub, order, open_only)
+    for incident_id in ids[::7]:
+        sim.acknowledge(incident_id, by="alice@example.com")
+    fresh = [sim.create_incident(name=f"new {n}") for n in range(3)]
+    sim.close(ids[3], by="bob@example.com")
+
+    def lsu(i: str) -> tuple[int, int]:
+        stamp = sim.incident(i).last_state_update_time
+        return stamp.seconds, stamp.nanos
+
+    everyone = ids + fresh
+    triggered = [
+        i for i in everyone if sim.incident(i).status == incident_status_pb2.INCIDENT_STATUS_TRIGGERED
+    ]
+    by_update = sorted(everyone, key=lambda i: (tuple(-x for x in lsu(i)), i))
+    assert _list_all(stub, orders["updated"])[0] == by_update
+    assert _list_all(stub, orders["updated"], open_only)[0] == [i for i in by_update if i in triggered]
+    created = sorted(everyone, key=lambda i: (sim.incident(i).created_at.ToNanoseconds(), i))
+    assert _list_all(stub, orders["created"])[0] == created
+    assert _list_all(stub, orders["created"], open_only)[0] == [i for i in created if i in triggered]

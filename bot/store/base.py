@@ -69,6 +69,14 @@ class StoreBase:
     def _guard(self) -> AbstractContextManager[Any]:
         return self._serial if self._serial is not None else nullcontext()
 
+    def _upsert(self, table: Table, keys: Sequence[str], values: dict[str, Any]) -> Insert:
+        """INSERT `values`, or on a clash of `keys` overwrite every other column given."""
+        stmt = self._insert(table).values(**values)
+        return stmt.on_conflict_do_update(
+            index_elements=[table.c[key] for key in keys],
+            set_={name: stmt.excluded[name] for name in values if name not in keys},
+        )
+
     def _insert(self, table: Table) -> Insert:
         """An INSERT that knows ON CONFLICT for the engine in use."""
         if self.is_postgres:

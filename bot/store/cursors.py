@@ -16,10 +16,6 @@ class CursorQueries(StoreBase):
             return conn.execute(select(t.c.value).where(t.c.name == name)).scalar_one_or_none()
 
     def set_cursor(self, name: str, value: str, now: datetime | None = None) -> None:
-        stmt = self._insert(t).values(name=name, value=value, updated_at=now or utcnow())
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.c.name],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-        )
+        stmt = self._upsert(t, ["name"], {"name": name, "value": value, "updated_at": now or utcnow()})
         with self._write() as conn:
             conn.execute(stmt)

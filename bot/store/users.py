@@ -20,18 +20,14 @@ class UserQueries(StoreBase):
         now: datetime | None = None,
     ) -> None:
         """Store (or replace) a user's encrypted key; the caller encrypts, the store never sees the key."""
-        stmt = self._insert(personal_keys).values(
-            slack_user_id=slack_user_id,
-            encrypted_key=encrypted_key,
-            coralogix_user=coralogix_user,
-            created_at=now or utcnow(),
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[personal_keys.c.slack_user_id],
-            set_={
-                "encrypted_key": stmt.excluded.encrypted_key,
-                "coralogix_user": stmt.excluded.coralogix_user,
-                "created_at": stmt.excluded.created_at,
+        stmt = self._upsert(
+            personal_keys,
+            ["slack_user_id"],
+            {
+                "slack_user_id": slack_user_id,
+                "encrypted_key": encrypted_key,
+                "coralogix_user": coralogix_user,
+                "created_at": now or utcnow(),
             },
         )
         with self._write() as conn:
@@ -64,18 +60,14 @@ class UserQueries(StoreBase):
         now: datetime | None = None,
     ) -> None:
         """Remember a lookup's answer, including "no Coralogix user" (`coralogix_user` None)."""
-        stmt = self._insert(identity_cache).values(
-            slack_user_id=slack_user_id,
-            coralogix_user=coralogix_user,
-            email=email,
-            fetched_at=now or utcnow(),
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[identity_cache.c.slack_user_id],
-            set_={
-                "coralogix_user": stmt.excluded.coralogix_user,
-                "email": stmt.excluded.email,
-                "fetched_at": stmt.excluded.fetched_at,
+        stmt = self._upsert(
+            identity_cache,
+            ["slack_user_id"],
+            {
+                "slack_user_id": slack_user_id,
+                "coralogix_user": coralogix_user,
+                "email": email,
+                "fetched_at": now or utcnow(),
             },
         )
         with self._write() as conn:

@@ -11,6 +11,7 @@ For every click it records
 and prints p50/p99 of both (goals: acknowledgement p99 <= 100 ms, card updated p99 <= 500 ms).
 
     .venv/bin/python bench/interactions.py [--clicks 200] [--cards 20] [--concurrency 4]
+    .venv/bin/python bench/interactions.py --in-flight 64   # 64 cards clicked at once, 4 clicks each
 """
 
 from __future__ import annotations
@@ -144,7 +145,17 @@ def main() -> int:
     parser.add_argument("--clicks", type=int, default=200)
     parser.add_argument("--cards", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4, help="cards clicked at the same time")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=None,
+        help="clicks in flight at once: sets --concurrency and at least as many --cards (4 clicks each)",
+    )
     args = parser.parse_args()
+    if args.in_flight is not None:
+        args.concurrency = args.in_flight
+        args.cards = max(args.cards, args.in_flight)
+        args.clicks = max(args.clicks, 4 * args.in_flight)
     per_card = [
         args.clicks // args.cards + (1 if n < args.clicks % args.cards else 0) for n in range(args.cards)
     ]

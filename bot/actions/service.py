@@ -36,7 +36,7 @@ from bot.identity import Identity, IdentityResolver
 from bot.metrics import Metrics
 from bot.notify.publisher import CardPublisher
 from bot.personal_keys import CallerKey, KeySource, PersonalKeyError, PersonalKeys
-from bot.slack.blocks import SlackUserOf, card_status, escape, fit, user_ref
+from bot.slack.blocks import SlackUserOf, card_status, fit, user_ref
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class _Assignee:
 def incident_label(incident: Incident) -> str:
     """`1a2b3c4d` checkout 5xx — how an incident starts a result line."""
     title = incident.title.strip()
-    head = f"`{escape(incident.id[:8])}`"
+    head = f"`{fit(incident.id[:8], 40, code=True)}`"
     return f"{head} {fit(title, TITLE_IN_LINE)}" if title and title != incident.id else head
 
 

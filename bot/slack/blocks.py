@@ -1,8 +1,10 @@
 """Every Block Kit payload the bot sends, built by pure functions from domain objects.
 
 Nothing here talks to Slack or Coralogix; listeners, the notifier and the poller render with these and
-send the result. Text that comes from Coralogix is escaped for mrkdwn and cut to Slack's limits here, so a
-payload from this module never fails on size (tests check each one with `slack_sdk.models` and `limits`).
+send the result. Text that comes from Coralogix goes through `bot.slack.text` (`mrkdwn_text` for mrkdwn,
+through `escape`/`fit` here; `plain_text` for every plain_text object) and is cut to Slack's limits here,
+so a payload from this module shows such text literally and never fails on size (tests check each one
+with `slack_sdk.models` and `limits`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bot.slack.limits import (
     MAX_TEXT_OBJECT,
     truncate,
 )
+from bot.slack.text import mrkdwn_text, plain_text, strip_controls
 
 Block = dict[str, Any]
 SlackUserOf = Callable[[str], str | None]
@@ -124,13 +127,13 @@ def card_status(incident: Incident) -> str:
 
 
 def escape(text: str) -> str:
-    """Escape the three characters mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Outside text for mrkdwn: `bot.slack.text.mrkdwn_text` (entities, formatting, controls)."""
+    return mrkdwn_text(text)
 
 
-def fit(raw: str, limit: int) -> str:
-    """`raw` escaped for mrkdwn and shortened so the escaped text fits in `limit` characters."""
-    escaped = escape(raw)
+def fit(raw: str, limit: int, *, code: bool = False, multiline: bool = False) -> str:
+    """`raw` through `mrkdwn_text` and shortened so the result fits in `limit` characters."""
+    escaped = mrkdwn_text(raw, code=code, multiline=multiline)
     if len(escaped) <= limit:
         return escaped
     body = escaped[: limit - 1]
@@ -171,11 +174,17 @@ def incident_url(team_url: str, incident_id: str) -> str:
 
 
 def _plain(text: str) -> Block:
-    return {"type": "plain_text", "text": text, "emoji": True}
+    return {"type": "plain_text", "text": plain_text(text), "emoji": True}
 
 
 def _mrkdwn(text: str) -> Block:
-    return {"type": "mrkdwn", "text": text}
+    # the callers put outside text through `fit`/`escape`; this catches a control character they missed
+    return {"type": "mrkdwn", "text": strip_controls(text, multiline=True)}
+
+
+def _title(incident: Incident) -> str:
+    """The incident's name for a plain_text header, else its id."""
+    return plain_text(incident.title).strip() or plain_text(incident.id)
 
 
 def _header(text: str) -> Block:
@@ -223,15 +232,15 @@ def incident_card(
     """The live card of one incident; `mentions` go on the first post only, `now` stamps "Updated"."""
     mention_line = " ".join(m for m in mentions if m.strip())
     section: Block = {"type": "section", "fields": _summary_fields(incident, slack_user_of)}
-    description = incident.description.strip()
+    description = strip_controls(incident.description, multiline=True).strip()
     if mention_line or description:
         room = MAX_SECTION_TEXT - (len(mention_line) + 1 if mention_line else 0)
         parts = [mention_line] if mention_line else []
         if description:
-            parts.append(fit(description, max(room, 1)))
+            parts.append(fit(description, max(room, 1), multiline=True))
         section["text"] = _mrkdwn(truncate("\n".join(parts), MAX_SECTION_TEXT))
     blocks: list[Block] = [
-        _header(f"{severity_emoji(incident.severity)} {incident.title.strip() or incident.id}"),
+        _header(f"{severity_emoji(incident.severity)} {_title(incident)}"),
         section,
         _card_actions(incident, team_url),
         _context(_card_footer(incident, now)),
@@ -247,7 +256,7 @@ def fallback_text(incident: Incident) -> str:
     where = "/".join(part for part in (incident.application, incident.subsystem) if part)
     line = (
         f"{severity_emoji(incident.severity)} [{severity_word(incident.severity).upper()}] "
-        f"{escape(incident.title.strip() or incident.id)} — {card_status(incident)}"
+        f"{escape(_title(incident))} — {card_status(incident)}"
     )
     if where:
         line += f" ({escape(where)})"
@@ -315,7 +324,7 @@ def _label_fields(incident: Incident, slots: int) -> list[str]:
 
 
 def _card_footer(incident: Incident, now: datetime | None) -> str:
-    parts = [f"ID `{fit(incident.id, 200)}`"]
+    parts = [f"ID `{fit(incident.id, 200, code=True)}`"]
     if incident.is_muted:
         parts.append(":mute: Muted")
     if now is not None:
@@ -452,11 +461,12 @@ def incident_details_modal(
 ) -> dict[str, Any]:
     """A modal with the incident's summary and its events as a timeline, oldest first (as given)."""
     blocks: list[Block] = [
-        _header(f"{severity_emoji(incident.severity)} {incident.title.strip() or incident.id}"),
+        _header(f"{severity_emoji(incident.severity)} {_title(incident)}"),
         {"type": "section", "fields": _summary_fields(incident, slack_user_of)},
     ]
-    if incident.description.strip():
-        blocks.append(_section(fit(incident.description.strip(), MAX_SECTION_TEXT)))
+    description = strip_controls(incident.description, multiline=True).strip()
+    if description:
+        blocks.append(_section(fit(description, MAX_SECTION_TEXT, multiline=True)))
     blocks.append(_context(_card_footer(incident, None)))
     blocks.append({"type": "divider"})
     blocks.append(_section(f"*Timeline* ({len(events)} event{'' if len(events) == 1 else 's'})"))
@@ -525,11 +535,11 @@ def incident_line(
     incident: Incident, *, slack_user_of: SlackUserOf = _nobody, team_url: str | None = None
 ) -> str:
     """One incident on one line, for lists and digests."""
-    title = fit(incident.title.strip() or incident.id, MAX_TITLE_IN_LINE)
+    title = fit(_title(incident), MAX_TITLE_IN_LINE)
     name = f"<{incident_url(team_url, incident.id)}|{title}>" if team_url else title
     parts = [
         f"{severity_emoji(incident.severity)} *{name}*",
-        f"`{fit(incident.id, 100)}`",
+        f"`{fit(incident.id, 100, code=True)}`",
         ":lock: closed" if incident.is_closed else status_word(incident.status).lower(),
     ]
     where = "/".join(part for part in (incident.application, incident.subsystem) if part)
@@ -568,7 +578,7 @@ def incident_list(
     if dropped:
         footer.append(f"{dropped} more did not fit")
     if has_more:
-        footer.append(f"more: `{escape(more_hint)}`" if more_hint else "more on the next page")
+        footer.append(f"more: `{fit(more_hint, 500, code=True)}`" if more_hint else "more on the next page")
     blocks.append(_context(" · ".join(footer)))
     count = f"{total}" if total is not None else f"{len(incidents)}{'+' if has_more else ''}"
     return MessagePayload(
@@ -672,7 +682,9 @@ def digest_message(
     lines = []
     for (alert, application, severity), members in ordered:
         refs = [
-            f"<{incident_url(team_url, i.id)}|{fit(i.id, 60)}>" if team_url else f"`{fit(i.id, 60)}`"
+            f"<{incident_url(team_url, i.id)}|{fit(i.id, 60)}>"
+            if team_url
+            else f"`{fit(i.id, 60, code=True)}`"
             for i in members[:ids_per_group]
         ]
         if len(members) > ids_per_group:

@@ -24,6 +24,8 @@ class FaultDecision:
     delay: float = 0.0
     code: grpc.StatusCode | None = None
     details: str = ""
+    late_answer: float = 0.0
+    """Seconds to wait after handling the call before answering (the change is already made)."""
 
 
 class FaultInjector:
@@ -36,6 +38,7 @@ class FaultInjector:
         self._unavailable_until = 0.0
         self._fail_rules: list[_FailRule] = []
         self._delays: dict[str | None, float] = {}
+        self._late_answers: dict[str | None, float] = {}
 
     def unavailable_for_calls(self, n: int) -> None:
         """The next `n` calls (of any rpc) answer UNAVAILABLE."""
@@ -64,8 +67,17 @@ class FaultInjector:
             else:
                 self._delays.pop(rpc, None)
 
+    def answer_late(self, seconds: float, rpc: str | None = None) -> None:
+        """Calls (of `rpc`, or of every rpc) are carried out at once but answered `seconds` later."""
+        with self._lock:
+            if seconds > 0:
+                self._late_answers[rpc] = seconds
+            else:
+                self._late_answers.pop(rpc, None)
+
     def clear(self) -> None:
         with self._lock:
+            self._late_answers.clear()
             self._unavailable_calls = 0
             self._unavailable_until = 0.0
             self._fail_rules.clear()
@@ -75,6 +87,7 @@ class FaultInjector:
         """Consume the rules that apply to this call of `rpc` and say what to do with it."""
         with self._lock:
             delay = self._delays.get(rpc, self._delays.get(None, 0.0))
+            late = self._late_answers.get(rpc, self._late_answers.get(None, 0.0))
             if self._unavailable_calls > 0:
                 self._unavailable_calls -= 1
                 return FaultDecision(delay, grpc.StatusCode.UNAVAILABLE, "simulated outage")
@@ -86,4 +99,4 @@ class FaultInjector:
                     if rule.remaining <= 0:
                         self._fail_rules.remove(rule)
                     return FaultDecision(delay, rule.code, f"simulated {rule.code.name} fault")
-            return FaultDecision(delay)
+            return FaultDecision(delay, late_answer=late)

@@ -102,6 +102,8 @@ class IncidentsServicer(incidents_service_pb2_grpc.IncidentsServiceServicer):
                     f"permission denied: the API key of {key.user_id} lacks {permission}",
                 )
             response = handler(key, request)
+            if decision.late_answer > 0:
+                self._sleep(decision.late_answer)
         except _Refusal as refusal:
             code, details = refusal.code, refusal.details
         except SandboxError as error:

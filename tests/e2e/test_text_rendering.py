@@ -51,6 +51,7 @@ def test_a_hostile_name_shows_literally_on_the_card(
     )
     with running_bot(env, tmp_path / "bot.log"):
         card = wait_for(lambda: _card(slack, "C0INCIDENTS", incident), 20, "the card")
+    assert card is not None
 
     texts = [("mrkdwn", card.text), *_text_objects(card.blocks)]
     everything = "\n".join(text for _, text in texts)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_FILE_MODE = 0o600
+"""The database holds personal keys (encrypted) and who is who: only the bot's user may read it."""
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock up front.
@@ -49,14 +59,71 @@ def create_store_engine(url: str | URL, **engine_kwargs: Any) -> Engine:
     raise ValueError(f"unsupported database {backend!r}: use a sqlite:/// or postgresql+psycopg:// URL")
 
 
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL (plain path or `file:` URI), None for an in-memory database."""
+    if is_sqlite_memory(url):
+        return None
+    database = url.database or ""
+    if database.startswith("file:"):
+        path = unquote(urlsplit(database).path)
+        return Path(path) if path and path != ":memory:" else None
+    return Path(database)
+
+
+def secure_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite opens it, or tighten an existing one (with a warning).
+
+    SQLite creates the `-wal` and `-shm` files with the database file's mode (and fchmods them to it,
+    whatever the umask), so a 0600 database gives 0600 companions. Companions left by an earlier, looser
+    run are tightened here too.
+    """
+    try:
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), SQLITE_FILE_MODE
+        )
+    except FileExistsError:
+        _tighten(path)
+    except OSError:
+        return  # no such directory, no permission: SQLite says so in its own words when it connects
+    else:
+        try:
+            os.fchmod(fd, SQLITE_FILE_MODE)  # the umask may have taken bits away from the owner
+        finally:
+            os.close(fd)
+    for suffix in SQLITE_COMPANIONS:
+        _tighten(path.with_name(path.name + suffix))
+
+
+def _tighten(file: Path) -> None:
+    try:
+        mode = stat.S_IMODE(file.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if mode & 0o077 == 0:
+        return
+    try:
+        file.chmod(SQLITE_FILE_MODE)
+    except OSError as exc:
+        log.warning("%s can be read by others (mode %o) and could not be made 0600: %s", file, mode, exc)
+        return
+    log.warning("%s could be read by others (mode %o); it is now 0600", file, mode)
+
+
 def _sqlite_engine(url: URL, **engine_kwargs: Any) -> Engine:
     memory = is_sqlite_memory(url)
+    path = sqlite_path(url)
     if memory:
         # One connection shared by every thread, so they all see the same in-memory database;
         # the Store serialises access to it.
         engine_kwargs.setdefault("poolclass", StaticPool)
         engine_kwargs.setdefault("connect_args", {"check_same_thread": False})
     engine = create_engine(url, **engine_kwargs)
+
+    if path is not None:
+
+        @event.listens_for(engine, "do_connect")
+        def _secure(*_args: Any) -> None:
+            secure_sqlite_file(path)  # before sqlite3 opens (and so creates) the file
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

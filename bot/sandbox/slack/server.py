@@ -59,8 +59,8 @@ class _SandboxHandler(BaseHTTPRequestHandler):
         elif url.path.startswith(RESPONSE_PREFIX) and self.command == "POST":
             self._response_url(url.path[len(RESPONSE_PREFIX) :])
         elif url.path == STATE_PATH and self.command == "GET":
-            # any origin may read it: the demo page is served by the bot, on another port
-            self._send_json(200, workspace_state(self._workspace), {"Access-Control-Allow-Origin": "*"})
+            # no CORS header: no web page may read the workspace (the demo page asks its own server)
+            self._send_json(200, workspace_state(self._workspace))
         else:
             self._send_json(404, {"ok": False, "error": "not_found"})
 

@@ -15,7 +15,7 @@ from bot.sandbox.slack import RunningSlackSandbox
 
 def _state(sandbox: RunningSlackSandbox) -> dict[str, Any]:
     with urllib.request.urlopen(f"{sandbox.base_url}/sandbox/state", timeout=5) as response:
-        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["Access-Control-Allow-Origin"] is None  # no other site's page may read it
         state: dict[str, Any] = json.load(response)
         return state
 
@@ -48,3 +48,12 @@ def test_unknown_path_is_404(sandbox: RunningSlackSandbox) -> None:
         urllib.request.urlopen(f"{sandbox.base_url}/nothing-here", timeout=5)
 
     assert exc.value.code == 404
+
+
+def test_state_grants_no_cross_origin_read(sandbox: RunningSlackSandbox) -> None:
+    request = urllib.request.Request(
+        f"{sandbox.base_url}/sandbox/state", headers={"Origin": "https://evil.example"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        granted = [name for name in response.headers if name.lower().startswith("access-control-")]
+    assert granted == []

@@ -1,23 +1,27 @@
-"""Our protos against Coralogix's published wire contract (a copy lives in protos/).
+"""Our protos against Coralogix's published wire contracts (copies live in protos/).
 
-Every message and enum of the contract is parsed from its tables and compared with the descriptors that
-`protos/` generates: field numbers, names, types, labels, maps and oneof membership.
+Every message and enum of each contract (Incidents and Cases) is parsed from its tables and compared with
+the descriptors that `protos/` generates: field numbers, names, types, labels (proto3 `optional` too),
+maps, oneof membership, and every service's rpcs with their request and response types.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
-import bot.coralogix.pb.incidents_service_pb2  # noqa: F401  (registers every file in the pool)
+import bot.coralogix.pb.cases.alert_event_case_service_pb2
+import bot.coralogix.pb.cases.case_events_service_pb2
+import bot.coralogix.pb.cases.cases_service_pb2
+import bot.coralogix.pb.cases.team_config_service_pb2
+import bot.coralogix.pb.incidents_service_pb2  # noqa: F401  (each registers its files in the pool)
 
-CONTRACT = Path(__file__).resolve().parents[2] / "protos" / "coralogix-incidents-wire.md"
-PACKAGE = "com.coralogixapis.incidents.v1"
+PROTOS = Path(__file__).resolve().parents[2] / "protos"
 
 SCALARS = {
     "string": FieldDescriptor.TYPE_STRING,
@@ -39,109 +43,151 @@ class ContractField:
     label: str
 
 
-def _parse_contract() -> tuple[dict[str, list[ContractField]], dict[str, dict[str, int]], list[str]]:
-    messages: dict[str, list[ContractField]] = {}
-    enums: dict[str, dict[str, int]] = {}
-    rpcs: list[str] = []
+@dataclass
+class Contract:
+    name: str
+    package: str
+    messages: dict[str, list[ContractField]] = field(default_factory=dict)
+    enums: dict[str, dict[str, int]] = field(default_factory=dict)
+    # service full name -> rpc name -> (request, response)
+    services: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def rpcs(self) -> list[str]:
+        return [rpc for table in self.services.values() for rpc in table]
+
+
+def _parse_contract(file_name: str, package: str) -> Contract:
+    contract = Contract(file_name, package)
     section = ""
+    service: dict[str, tuple[str, str]] | None = None
     current: str | None = None
-    for line in CONTRACT.read_text().splitlines():
+    for line in (PROTOS / file_name).read_text().splitlines():
         if line.startswith("## "):
             section = line[3:].strip()
+            service = None
+            named = re.match(r"Service `([\w.]+)`", section)
+            if named:
+                service = contract.services.setdefault(named.group(1), {})
             continue
         if line.startswith("### "):
             current = line[4:].strip()
             if section == "Messages":
-                messages[current] = []
+                contract.messages[current] = []
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
-        if section.startswith("Service") and cells and cells[0] not in ("rpc", "---"):
-            rpcs.append(cells[0])
+        if service is not None and len(cells) == 3 and cells[0] not in ("rpc", "---"):
+            service[cells[0]] = (cells[1], cells[2])
         elif section == "Messages" and current and cells and cells[0].isdigit():
-            messages[current].append(ContractField(int(cells[0]), cells[1], cells[2], cells[3]))
+            contract.messages[current].append(ContractField(int(cells[0]), cells[1], cells[2], cells[3]))
         elif section == "Enums" and current and "=" in line and not line.startswith("file:"):
-            enums[current] = {
+            contract.enums[current] = {
                 name.strip(): int(value) for name, value in (pair.split("=") for pair in line.split(","))
             }
-    return messages, enums, rpcs
+    return contract
 
 
-MESSAGES, ENUMS, RPCS = _parse_contract()
+INCIDENTS = _parse_contract("coralogix-incidents-wire.md", "com.coralogixapis.incidents.v1")
+CASES = _parse_contract("coralogix-cases-wire.md", "com.coralogixapis.cases.v1")
+CONTRACTS = {"incidents": INCIDENTS, "cases": CASES}
 POOL = descriptor_pool.Default()
 
 
-def test_contract_was_read() -> None:
-    assert len(MESSAGES) > 80
-    assert len(ENUMS) >= 12
-    assert "ListIncidents" in RPCS and len(RPCS) == 18
+def test_contracts_were_read() -> None:
+    assert len(INCIDENTS.messages) > 80
+    assert len(INCIDENTS.enums) >= 12
+    assert list(INCIDENTS.services) == ["com.coralogixapis.incidents.v1.IncidentsService"]
+    assert "ListIncidents" in INCIDENTS.rpcs and len(INCIDENTS.rpcs) == 18
+    assert len(CASES.messages) == 87
+    assert len(CASES.enums) == 10
+    assert sorted(CASES.services) == [
+        f"com.coralogixapis.cases.v1.{name}"
+        for name in ("AlertEventCaseService", "CaseEventsService", "CasesService", "TeamConfigService")
+    ]
+    assert len(CASES.rpcs) == 23 and {"ListCases", "AcknowledgeCase", "ListEvents"} <= set(CASES.rpcs)
 
 
-def _message(name: str) -> Descriptor:
-    return POOL.FindMessageTypeByName(f"{PACKAGE}.{name}")
+def _expected_type_name(contract: Contract, type_text: str) -> str:
+    return type_text if type_text.startswith("google.protobuf.") else f"{contract.package}.{type_text}"
 
 
-def _expected_type_name(type_text: str) -> str:
-    return type_text if type_text.startswith("google.protobuf.") else f"{PACKAGE}.{type_text}"
-
-
-def _check_single_type(field: FieldDescriptor, type_text: str) -> None:
+def _check_single_type(contract: Contract, field: FieldDescriptor, type_text: str) -> None:
     if type_text in SCALARS:
         assert field.type == SCALARS[type_text], field.full_name
         return
-    if type_text in ENUMS:
+    if type_text in contract.enums:
         assert field.type == FieldDescriptor.TYPE_ENUM, field.full_name
-        assert field.enum_type.full_name == f"{PACKAGE}.{type_text}"
+        assert field.enum_type is not None
+        assert field.enum_type.full_name == f"{contract.package}.{type_text}"
         return
     assert field.type == FieldDescriptor.TYPE_MESSAGE, field.full_name
-    assert field.message_type.full_name == _expected_type_name(type_text), field.full_name
+    assert field.message_type is not None
+    assert field.message_type.full_name == _expected_type_name(contract, type_text), field.full_name
 
 
-@pytest.mark.parametrize("name", sorted(MESSAGES))
-def test_message_matches_contract(name: str) -> None:
-    descriptor = _message(name)
-    expected = MESSAGES[name]
+MESSAGE_CASES = [(api, name) for api, contract in CONTRACTS.items() for name in sorted(contract.messages)]
+ENUM_CASES = [(api, name) for api, contract in CONTRACTS.items() for name in sorted(contract.enums)]
+SERVICE_CASES = [(api, name) for api, contract in CONTRACTS.items() for name in contract.services]
+
+
+@pytest.mark.parametrize(("api", "name"), MESSAGE_CASES)
+def test_message_matches_contract(api: str, name: str) -> None:
+    contract = CONTRACTS[api]
+    descriptor: Descriptor = POOL.FindMessageTypeByName(f"{contract.package}.{name}")
+    expected = contract.messages[name]
     assert sorted(f.number for f in descriptor.fields) == sorted(f.number for f in expected)
     for spec in expected:
         field = descriptor.fields_by_number[spec.number]
         assert field.name == spec.name
         is_map = field.message_type is not None and field.message_type.GetOptions().map_entry
         if spec.label == "map":
-            assert is_map, f"{name}.{spec.name} should be a map"
+            assert is_map and field.message_type is not None, f"{name}.{spec.name} should be a map"
             key_type, value_type = re.fullmatch(r"map<(\w+),\s*([\w.]+)>", spec.type).groups()  # type: ignore[union-attr]
-            _check_single_type(field.message_type.fields_by_name["key"], key_type)
-            _check_single_type(field.message_type.fields_by_name["value"], value_type)
+            _check_single_type(contract, field.message_type.fields_by_name["key"], key_type)
+            _check_single_type(contract, field.message_type.fields_by_name["value"], value_type)
             continue
         assert not is_map
-        repeated = field.is_repeated
-        assert repeated == (spec.label == "repeated"), f"{name}.{spec.name} label"
+        assert field.is_repeated == (spec.label == "repeated"), f"{name}.{spec.name} label"
         oneof = field.containing_oneof
         if spec.label.startswith("oneof "):
             assert oneof is not None and oneof.name == spec.label.split()[1], f"{name}.{spec.name} oneof"
+        elif spec.label == "optional":
+            # proto3 `optional`: presence tracked through a synthetic oneof of its own
+            assert oneof is not None and oneof.name == f"_{spec.name}", f"{name}.{spec.name} optional"
+            assert [f.name for f in oneof.fields] == [spec.name]
         else:
-            # proto3 `optional` creates synthetic oneofs; the contract has none
             assert oneof is None, f"{name}.{spec.name} must not be in a oneof"
-        _check_single_type(field, spec.type)
+            if field.type != FieldDescriptor.TYPE_MESSAGE and not field.is_repeated:
+                assert not field.has_presence, f"{name}.{spec.name} must not be optional"
+        _check_single_type(contract, field, spec.type)
 
 
-@pytest.mark.parametrize("name", sorted(ENUMS))
-def test_enum_matches_contract(name: str) -> None:
-    descriptor: EnumDescriptor = POOL.FindEnumTypeByName(f"{PACKAGE}.{name}")
-    assert {v.name: v.number for v in descriptor.values} == ENUMS[name]
+@pytest.mark.parametrize(("api", "name"), ENUM_CASES)
+def test_enum_matches_contract(api: str, name: str) -> None:
+    contract = CONTRACTS[api]
+    descriptor: EnumDescriptor = POOL.FindEnumTypeByName(f"{contract.package}.{name}")
+    assert {v.name: v.number for v in descriptor.values} == contract.enums[name]
 
 
-def test_service_has_every_rpc() -> None:
-    service = POOL.FindServiceByName(f"{PACKAGE}.IncidentsService")
-    assert sorted(m.name for m in service.methods) == sorted(RPCS)
-    table = {
-        cells[0]: (cells[1], cells[2])
-        for cells in (
-            [c.strip() for c in line.strip().strip("|").split("|")]
-            for line in CONTRACT.read_text().split("## Messages")[0].splitlines()
-            if line.startswith("| ")
-        )
-        if len(cells) == 3 and cells[0] in RPCS
-    }
+@pytest.mark.parametrize(("api", "service_name"), SERVICE_CASES)
+def test_service_has_every_rpc(api: str, service_name: str) -> None:
+    contract = CONTRACTS[api]
+    table = contract.services[service_name]
+    service = POOL.FindServiceByName(service_name)
+    assert sorted(m.name for m in service.methods) == sorted(table)
     for method in service.methods:
         request, response = table[method.name]
-        assert method.input_type.full_name == f"{PACKAGE}.{request}"
-        assert method.output_type.full_name == f"{PACKAGE}.{response}"
+        assert method.input_type.full_name == f"{contract.package}.{request}"
+        assert method.output_type.full_name == f"{contract.package}.{response}"
+
+
+def test_every_contract_message_is_in_a_file_the_contract_names() -> None:
+    """Each Cases message lives in the generated file named after the contract's `file:` line."""
+    text = (PROTOS / CASES.name).read_text()
+    placed = re.findall(r"^### ([\w.]+)\n\nfile: `com/coralogixapis/cases/v1/(\w+)\.proto`", text, re.M)
+    assert len(placed) == len(CASES.messages) + len(CASES.enums)
+    for name, path in placed:
+        top = name.split(".")[0]
+        found = POOL.FindMessageTypeByName(f"{CASES.package}.{top}") if top in CASES.messages else None
+        descriptor = found or POOL.FindEnumTypeByName(f"{CASES.package}.{top}")
+        assert descriptor.file.name == f"bot/coralogix/pb/cases/{path}.proto", name

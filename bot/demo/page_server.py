@@ -11,14 +11,19 @@
 | `POST /api/incidents` | `{severity?, application?}`: a new incident on the Coralogix side |
 
 POSTs must be JSON: a page on another site cannot send that without the browser asking first, so it
-cannot click buttons in someone's demo.
+cannot click buttons in someone's demo. Every request must also be addressed to this server by a name
+it knows (`Host`) and, when a browser says where it comes from (`Origin`), come from this page: anything
+else gets 403, which shuts out other sites and DNS rebinding alike.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
+from collections.abc import Iterable
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any, cast
@@ -44,14 +49,56 @@ def asset(name: str) -> bytes:
     return resources.files("bot.demo").joinpath("static", name).read_bytes()
 
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def own_addresses(host: str, port: int) -> frozenset[str]:
+    """The `host:port` values a request to a page served on `host`, `port` may carry (lower case).
+
+    The loopback names always; the host the demo was given; for a wildcard bind, this machine's names.
+    """
+    names = {*LOOPBACK_NAMES, host}
+    if host in WILDCARD_HOSTS:
+        names |= {socket.gethostname(), socket.getfqdn()}
+    elif ":" in host and not host.startswith("["):
+        names.add(f"[{host}]")  # an IPv6 address is bracketed in Host and Origin
+    return frozenset(f"{name.lower()}:{port}" for name in names if name and name not in WILDCARD_HOSTS)
+
+
+def _with_port(authority: str) -> str:
+    """`authority` with the port HTTP implies when it has none."""
+    authority = authority.strip().lower()
+    if authority.endswith("]") or ":" not in authority:
+        return f"{authority}:80"
+    return authority
+
+
+def foreign_header(headers: Message, allowed: Iterable[str]) -> str | None:
+    """Which of `Host` and `Origin` names another address (None when both are this server's own)."""
+    allowed = frozenset(allowed)
+    if _with_port(headers.get("Host") or "") not in allowed:
+        return "Host"
+    origin = headers.get("Origin")
+    if origin is not None:
+        url = urlsplit(origin.strip())
+        if url.scheme != "http" or url.path not in ("", "/") or _with_port(url.netloc) not in allowed:
+            return "Origin"
+    return None
+
+
 class _PageHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], client: SimulatedSlackClient, feed: IncidentFeed) -> None:
+    def __init__(
+        self, address: tuple[str, int], client: SimulatedSlackClient, feed: IncidentFeed, given_host: str
+    ) -> None:
         super().__init__(address, _PageHandler)
         self.client = client
         self.feed = feed
+        port = int(self.server_address[1])
+        self.allowed = own_addresses(given_host, port) | own_addresses(str(self.server_address[0]), port)
 
 
 class _PageHandler(BaseHTTPRequestHandler):
@@ -64,7 +111,20 @@ class _PageHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("demo page: " + format, *args)
 
+    def _refused(self) -> bool:
+        """Answer 403 when the request is addressed to, or comes from, another site."""
+        header = foreign_header(self.headers, self._app.allowed)
+        if header is None:
+            return False
+        log.warning(
+            "demo page: refused %s %s with %s %r", self.command, self.path, header, self.headers[header]
+        )
+        self._send_json(403, {"ok": False, "error": f"this demo does not answer for that {header}"})
+        return True
+
     def do_GET(self) -> None:
+        if self._refused():
+            return
         url = urlsplit(self.path)
         if url.path == "/":
             self._send_asset("index.html")
@@ -77,6 +137,8 @@ class _PageHandler(BaseHTTPRequestHandler):
             self._send_json(404, {"ok": False, "error": "not found"})
 
     def do_POST(self) -> None:
+        if self._refused():
+            return
         path = urlsplit(self.path).path
         route = {
             "/api/command": self._command,
@@ -210,7 +272,7 @@ class DemoPageServer:
     def __init__(
         self, client: SimulatedSlackClient, feed: IncidentFeed, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
-        self._server = _PageHttpServer((host, port), client, feed)
+        self._server = _PageHttpServer((host, port), client, feed, host)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="demo-page", daemon=True
         )

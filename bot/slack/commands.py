@@ -13,6 +13,7 @@ from typing import Final
 from bot.actions.model import AssignTarget, CoralogixUserTarget, Me, SlackUserTarget
 from bot.config import Action
 from bot.domain import GroupField, Severity, Status
+from bot.slack.text import mrkdwn_text
 
 MIN_PREFIX: Final = 8
 """An incident may be named by a unique prefix of its id of at least this many characters."""
@@ -30,6 +31,8 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _TOKEN = re.compile(r"<[^<>]*>|\S+")
+_ESCAPED = re.compile(r"&(amp|lt|gt);")
+_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 _INCIDENT_LINK = "/incidents/"
 
 
@@ -225,8 +228,18 @@ def parse_command(text: str, command: str = "/cx") -> Parsed:
 
 
 def tokenize(text: str) -> list[str]:
-    """Words, keeping a Slack mention or link (`<@U1|bob>`, `<https://…>`) whole."""
-    return _TOKEN.findall(text)
+    """Words, keeping a Slack mention or link (`<@U1|bob>`, `<https://…>`) whole.
+
+    Slack sends what the person typed with `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`, so a real `<`
+    only opens one of Slack's own tokens: those are found in the text as sent, and every other word is
+    un-escaped here, once, into what was typed.
+    """
+    return [word if word.startswith("<") else unescape(word) for word in _TOKEN.findall(text)]
+
+
+def unescape(text: str) -> str:
+    """Slack's three entities back into the characters typed (`&amp;lt;` is the text `&lt;`)."""
+    return _ESCAPED.sub(lambda entity: _UNESCAPED[entity.group(1)], text)
 
 
 def _subcommand_of(text: object) -> str | None:
@@ -284,9 +297,9 @@ def _help(args: list[str], command: str) -> Parsed:
 
 
 def _shown(word: str) -> str:
-    """A word of the user's, safe to quote back inside backticks."""
+    """A word of the user's, safe to quote back inside backticks (mrkdwn)."""
     cleaned = word.replace("`", "'")
-    return cleaned if len(cleaned) <= 40 else cleaned[:39] + "…"
+    return mrkdwn_text(cleaned if len(cleaned) <= 40 else cleaned[:39] + "…", code=True)
 
 
 def incident_ref(word: str) -> str | None:

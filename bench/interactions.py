@@ -100,7 +100,11 @@ def bot_with_cards(
         {"name": f"bench-{n}", "match": {"application": f"bench{n}"}, "channels": [channel]}
         for n, channel in enumerate(channels)
     ]
-    config = {"routes": routes, "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}]}
+    config = {
+        "routes": routes,
+        "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}],
+        "identity": {"email_domains": ["example.com"]},
+    }
     with start_coralogix_sandbox(sim) as coralogix, start_slack_sandbox(workspace) as slack:
         env = bot_env(
             coralogix,

@@ -47,6 +47,11 @@ def configuration_warnings(settings: Settings) -> list[str]:
     warnings = []
     if not settings.routing.routes and settings.bot_default_channel is None:
         warnings.append("no routes and no BOT_DEFAULT_CHANNEL: no incident will be posted")
+    if not settings.routing.identity.email_domains:
+        warnings.append(
+            "e-mail mapping is off (no identity.email_domains in the settings file): only people under "
+            "`users:` can act or read"
+        )
     return warnings
 
 

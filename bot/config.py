@@ -261,7 +261,7 @@ _REQUIRED_HINTS = {
     "slack_bot_token": "the bot token, xoxb-…",
     "coralogix_api_key": "the team API key",
 }
-_FILE_SECTIONS = ("routes", "users", "permissions")
+_FILE_SECTIONS = ("routes", "users", "identity", "permissions")
 
 
 class _GatheredSettings(Settings):
@@ -357,7 +357,9 @@ def _split_document(
     if document is None:
         return settings, sections
     if not isinstance(document, dict):
-        problems.append("BOT_CONFIG: the file must be a mapping of routes, users, permissions and settings")
+        problems.append(
+            "BOT_CONFIG: the file must be a mapping of routes, users, identity, permissions and settings"
+        )
         return settings, sections
     for key, value in document.items():
         name = str(key).lower()
@@ -376,7 +378,9 @@ def _split_document(
         else:
             close = difflib.get_close_matches(name, [*_FILE_SECTIONS, *SETTING_NAMES], n=1)
             hint = (
-                f"did you mean {close[0]!r}?" if close else "use routes, users, permissions or a setting name"
+                f"did you mean {close[0]!r}?"
+                if close
+                else "use routes, users, identity, permissions or a setting name"
             )
             problems.append(f"BOT_CONFIG: unknown key {key!r}; {hint}")
     return settings, sections
@@ -513,12 +517,28 @@ def _routing_rows(routing: RoutingConfig) -> list[tuple[str, str]]:
         target = ", ".join(route.channels)
         mentions = f" mentioning {' '.join(route.mention)}" if route.mention else ""
         rows.append((f"route {route.name}", f"{_match_summary(route.match)} → {target}{mentions}"))
-    rows.append(("users", f"{len(routing.users)} mapped" if routing.users else "none mapped"))
-    restricted = [f"{action.value}: {', '.join(who)}" for action, who in routing.permissions.items()]
-    open_actions = [action.value for action in Action if action not in routing.permissions]
-    if open_actions:
-        restricted.append(f"{', '.join(open_actions)}: any mapped user")
-    rows.append(("permissions", "; ".join(restricted)))
+    return rows + authority_rows(routing)
+
+
+def authority_rows(routing: RoutingConfig) -> list[tuple[str, str]]:
+    """The effective authority model: how people map, who may do what, which routes name responders."""
+    listed = f"{len(routing.users)} by the users list" if routing.users else "nobody by the users list"
+    domains = routing.identity.email_domains
+    by_email = (
+        f"by Slack profile e-mail on {', '.join(domains)} (never guests, bots, deleted users "
+        "or unconfirmed e-mails)"
+        if domains
+        else "e-mail mapping is OFF (no identity.email_domains)"
+    )
+    rows = [("who maps", f"{listed}; {by_email}")]
+    for action in Action:
+        allowed = routing.permissions.get(action)
+        rows.append((f"may {action.value}", "any mapped user" if allowed is None else ", ".join(allowed)))
+    owned = [route for route in routing.routes if route.responders]
+    for route in owned:
+        rows.append((f"responders of {route.name}", ", ".join(route.responders or ())))
+    if not owned:
+        rows.append(("responders", "no route names responders: the permissions alone decide"))
     return rows
 
 

@@ -1,6 +1,8 @@
-"""Who a Slack user is in Coralogix: the settings file's `users:` first, else the e-mail of their profile.
+"""Who a Slack user is in Coralogix: the settings file's `users:` first, else their profile e-mail.
 
-E-mail answers from Slack's users.info are cached in the database (every replica shares them); a failed
+The e-mail maps a person only when its domain is on `identity.email_domains` and Slack vouches for the
+person: guests, bots, deleted users and unconfirmed e-mails never map by e-mail. With no allow-list,
+e-mail mapping is off. Profile answers are cached in the database (every replica shares them); a failed
 look-up is never cached, so a Slack hiccup does not leave someone unmapped for an hour.
 """
 
@@ -14,15 +16,23 @@ from enum import StrEnum
 
 from bot.config import RoutingConfig
 from bot.errors import SlackError, SlackRequestError
+from bot.slack.profiles import SlackProfile
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-UserEmail = Callable[[str], str | None]
-"""Slack user id -> the e-mail of their profile (None when the profile shows none)."""
+ProfileOf = Callable[[str], SlackProfile]
+"""Slack user id -> what users.info says about them (raises SlackError)."""
 
 FOUND_MAX_AGE = timedelta(hours=1)
 MISSING_MAX_AGE = timedelta(minutes=5)
+
+_INELIGIBLE = {
+    "guest": "guests of this Slack workspace are never mapped by e-mail",
+    "bot": "bots and apps are never mapped to a Coralogix user",
+    "deleted": "this Slack account is deactivated",
+    "unconfirmed": "Slack has not confirmed the e-mail of this profile",
+}
 
 
 class MappedBy(StrEnum):
@@ -65,7 +75,7 @@ class IdentityResolver:
         self,
         routing: RoutingConfig,
         store: Store,
-        user_email: UserEmail,
+        profile_of: ProfileOf,
         *,
         found_max_age: timedelta = FOUND_MAX_AGE,
         missing_max_age: timedelta = MISSING_MAX_AGE,
@@ -73,45 +83,80 @@ class IdentityResolver:
     ) -> None:
         self._routing = routing
         self._store = store
-        self._user_email = user_email
+        self._profile_of = profile_of
         self._found_max_age = found_max_age
         self._missing_max_age = missing_max_age
         self._clock = clock
+
+    @property
+    def email_mapping_on(self) -> bool:
+        return bool(self._routing.identity.email_domains)
 
     def resolve(self, slack_id: str) -> Identity:
         explicit = self._routing.coralogix_user_for(slack_id)
         if explicit is not None:
             return Identity(slack_id, explicit, MappedBy.SETTINGS)
+        if not self.email_mapping_on:
+            return Identity(
+                slack_id,
+                None,
+                reason=(
+                    f"I don't know who <@{slack_id}> is in Coralogix: the settings file does not map them, "
+                    f"and mapping by Slack e-mail is off. {how_to_get_mapped(slack_id)}"
+                ),
+            )
         now = self._clock()
         cached = self._store.cached_identity(slack_id, self._found_max_age, now)
         if cached is not None and (
             cached.coralogix_user is not None or now - cached.fetched_at < self._missing_max_age
         ):
-            return self._from_email(slack_id, cached.coralogix_user)
+            return self._decide(slack_id, cached.email, cached.ineligible)
         try:
-            email = self._user_email(slack_id)
+            profile = self._profile_of(slack_id)
         except SlackRequestError as exc:
             if exc.error != "user_not_found":
                 log.warning("users.info refused for %s: %s", slack_id, exc)
                 return Identity(slack_id, None, reason=f"I could not read your Slack profile ({exc}).")
-            email = None
+            profile = SlackProfile(email=None, deleted=True)
         except SlackError as exc:
             log.warning("users.info failed for %s: %s", slack_id, exc)
             return Identity(
                 slack_id, None, reason="I could not read your Slack profile just now; try again in a moment."
             )
-        coralogix_user = email.strip().lower() if email and email.strip() else None
-        self._store.cache_identity(slack_id, coralogix_user, email, now)
-        return self._from_email(slack_id, coralogix_user)
+        email = profile.email.strip().lower() if profile.email and profile.email.strip() else None
+        ineligible = profile.ineligible
+        candidate = email if ineligible is None else None
+        self._store.cache_identity(slack_id, candidate, email, now, ineligible=ineligible)
+        return self._decide(slack_id, email, ineligible)
 
-    def _from_email(self, slack_id: str, coralogix_user: str | None) -> Identity:
-        if coralogix_user is not None:
-            return Identity(slack_id, coralogix_user, MappedBy.EMAIL)
-        return Identity(
-            slack_id,
-            None,
-            reason=(
-                f"I don't know who <@{slack_id}> is in Coralogix: the settings file does not map them and "
-                f"their Slack profile shows no e-mail address. {how_to_get_mapped(slack_id)}"
-            ),
-        )
+    def _decide(self, slack_id: str, email: str | None, ineligible: str | None) -> Identity:
+        """The mapping an e-mail gives under today's rules (the allow-list may have changed since caching)."""
+        who = f"I don't know who <@{slack_id}> is in Coralogix"
+        if ineligible is not None:
+            why = _INELIGIBLE.get(ineligible, "Slack does not vouch for this profile")
+            return Identity(slack_id, None, reason=f"{who}: {why}. {how_to_get_mapped(slack_id)}")
+        if email is None:
+            return Identity(
+                slack_id,
+                None,
+                reason=(
+                    f"{who}: the settings file does not map them and their Slack profile shows no e-mail "
+                    f"address. {how_to_get_mapped(slack_id)}"
+                ),
+            )
+        if not self._routing.identity.allows_email(email):
+            domains = ", ".join(self._routing.identity.email_domains)
+            return Identity(
+                slack_id,
+                None,
+                reason=(
+                    f"{who}: only Slack e-mails on {domains} map to Coralogix users, and theirs is not. "
+                    f"{how_to_get_mapped(slack_id)}"
+                ),
+            )
+        return Identity(slack_id, email, MappedBy.EMAIL)
+
+    def may_be_assignee(self, coralogix_user: str) -> bool:
+        """Whether an e-mail typed as an assignee is someone the bot could map: listed or on a domain."""
+        user = coralogix_user.strip().lower()
+        return user in self._routing.mapped_coralogix_users() or self._routing.identity.allows_email(user)

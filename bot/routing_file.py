@@ -17,6 +17,11 @@ MAPPED = "mapped"
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Action(StrEnum):
@@ -47,12 +52,44 @@ def user_id(value: str) -> str:
     return value
 
 
+def is_user_group(entry: str) -> bool:
+    """Whether a permissions/responders entry names a Slack user group (S…) rather than a user."""
+    return bool(_GROUP_ID.match(entry))
+
+
+def _person_or_group(value: str) -> str:
+    if not (_USER_ID.match(value) or _GROUP_ID.match(value)):
+        hint = "; use the member or group ID, not the name" if value.startswith("@") else ""
+        raise ValueError(f"{value!r} is not a Slack user ID (U…) or user group ID (S…){hint}")
+    return value
+
+
 def _permission_entry(value: str) -> str:
     if value == MAPPED:
         return value
-    if not _USER_ID.match(value):
-        raise ValueError(f"{value!r} is not a Slack user ID (like U0123ABCD) or {MAPPED!r}")
+    if not (_USER_ID.match(value) or _GROUP_ID.match(value)):
+        raise ValueError(
+            f"{value!r} is not a Slack user ID (like U0123ABCD), a user group ID (like S0123ABCD) "
+            f"or {MAPPED!r}"
+        )
     return value
+
+
+def _email_domain(value: str) -> str:
+    domain = value.strip().lower().removeprefix("@")
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"{value!r} is not an e-mail domain (like example.com)")
+    return domain
+
+
+def parse_duration(value: object) -> int:
+    """`90s`, `10m`, `2h`, `1d` (or a number of seconds) as seconds; raises ValueError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _DURATION.match(str(value).strip().lower())
+    if not match or int(match.group(1)) <= 0:
+        raise ValueError(f"{value!r} is not a duration (like 90s, 10m, 2h or 1d)")
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
 def not_blank(value: str) -> str:
@@ -81,6 +118,8 @@ def _nonempty_any_of(value: list[str] | None) -> list[str] | None:
 ChannelId = Annotated[str, AfterValidator(channel_id)]
 SlackUserId = Annotated[str, AfterValidator(user_id)]
 PermissionEntry = Annotated[str, AfterValidator(_permission_entry)]
+PersonOrGroup = Annotated[str, AfterValidator(_person_or_group)]
+EmailDomain = Annotated[str, AfterValidator(_email_domain)]
 Text = Annotated[str, AfterValidator(not_blank)]
 
 
@@ -135,6 +174,64 @@ class RouteMatch(_FileModel):
         return {key: scalar_text(item) for key, item in value.items()}
 
 
+class Reminder(_FileModel):
+    """`remind:` of a route: nudge about unacknowledged incidents (parsed; see the README for status)."""
+
+    after: int
+    every: int | None = None
+    times: int = Field(default=1, ge=1, le=100)
+    mention: list[str] = Field(default_factory=list)
+
+    @field_validator("after", "every", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return None if value is None else parse_duration(value)
+
+    @field_validator("mention", mode="before")
+    @classmethod
+    def _list_or_string(cls, value: object) -> object:
+        return as_list(value)
+
+
+class ReportSchedule(_FileModel):
+    """`report:` of a route: when the shift report is due (parsed; see the README for status)."""
+
+    at: str
+    tz: str = "UTC"
+    days: list[str] = Field(default_factory=lambda: list(WEEKDAYS))
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        text = str(scalar_text(value)).strip()
+        if not _CLOCK.match(text):
+            raise ValueError(f"{value!r} is not a time of day (like 09:00)")
+        return text
+
+    @field_validator("tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone (like Europe/Berlin)") from None
+        return value
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _weekdays(cls, value: object) -> object:
+        items = as_list(value)
+        if not isinstance(items, list):
+            return items
+        days = [str(item).strip().lower()[:3] for item in items]
+        unknown = [item for item, day in zip(items, days, strict=True) if day not in WEEKDAYS]
+        if unknown or not days:
+            raise ValueError(f"days are {', '.join(WEEKDAYS)}; got {items!r}")
+        return days
+
+
 class Route(_FileModel):
     """A rule that sends matching incidents to one or more channels."""
 
@@ -142,11 +239,21 @@ class Route(_FileModel):
     match: RouteMatch = Field(default_factory=RouteMatch)
     channels: list[ChannelId]
     mention: list[str] = Field(default_factory=list)
+    responders: list[PersonOrGroup] | None = None
+    remind: Reminder | None = None
+    report: ReportSchedule | None = None
 
-    @field_validator("channels", "mention", mode="before")
+    @field_validator("channels", "mention", "responders", mode="before")
     @classmethod
     def _list_or_string(cls, value: object) -> object:
         return as_list(value)
+
+    @field_validator("responders")
+    @classmethod
+    def _someone_responds(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("an empty list lets nobody act; leave the key out to let the permissions decide")
+        return value
 
     @field_validator("channels")
     @classmethod
@@ -163,11 +270,28 @@ class UserMapping(_FileModel):
     coralogix: Text
 
 
+class IdentityRules(_FileModel):
+    """`identity:` — which Slack profile e-mails may stand for a Coralogix user."""
+
+    email_domains: list[EmailDomain] = Field(default_factory=list)
+
+    @field_validator("email_domains", mode="before")
+    @classmethod
+    def _list_or_string(cls, value: object) -> object:
+        return as_list(value)
+
+    def allows_email(self, email: str) -> bool:
+        """Whether an e-mail's domain is on the allow-list (exactly; subdomains must be listed too)."""
+        _, at, domain = email.strip().lower().rpartition("@")
+        return bool(at) and domain in self.email_domains
+
+
 class RoutingConfig(_FileModel):
-    """The `routes`, `users` and `permissions` of the YAML file."""
+    """The `routes`, `users`, `identity` and `permissions` of the YAML file."""
 
     routes: list[Route] = Field(default_factory=list)
     users: list[UserMapping] = Field(default_factory=list)
+    identity: IdentityRules = Field(default_factory=IdentityRules)
     permissions: dict[Action, list[PermissionEntry]] = Field(default_factory=dict)
 
     @field_validator("routes")
@@ -206,12 +330,9 @@ class RoutingConfig(_FileModel):
                 return user.coralogix
         return None
 
-    def is_allowed(self, action: Action | str, slack_id: str, mapped: bool) -> bool:
-        """Whether a user may do `action`; an action the file does not restrict is open to mapped users."""
-        allowed = self.permissions.get(Action(action))
-        if allowed is None:
-            return mapped
-        return slack_id in allowed or (mapped and MAPPED in allowed)
+    def mapped_coralogix_users(self) -> set[str]:
+        """Every Coralogix user the `users:` list names, lower-cased."""
+        return {user.coralogix.lower() for user in self.users}
 
 
 def scalar_text(value: object) -> object:

@@ -116,5 +116,24 @@ def test_nothing_would_be_posted_is_a_warning_not_a_problem(tmp_path: Path) -> N
     routed_file = tmp_path / "bot.yaml"
     routed_file.write_text("routes:\n  - {name: all, channels: [C0ALL]}\n", encoding="utf-8")
     routed = load_settings(routed_file, env=ENV)
-    assert "Warning" not in check(routed, ok, ok)[1]
-    assert "Warning" not in check(settings(), ok, ok)[1]
+    assert "no incident will be posted" not in check(routed, ok, ok)[1]
+    assert "no incident will be posted" not in check(settings(), ok, ok)[1]
+
+
+def test_check_prints_the_authority_model_and_warns_when_email_mapping_is_off(tmp_path: Path) -> None:
+    bare = load_settings(env=ENV)
+    output = check(bare, ok, ok)[1]
+    assert "Warning: e-mail mapping is off" in output
+    assert "e-mail mapping is OFF" in output
+    config = tmp_path / "bot.yaml"
+    config.write_text(
+        "routes:\n  - {name: pay, channels: [C0PAY], responders: [U0ALICE, S0ONCALL]}\n"
+        "identity: {email_domains: [example.com]}\n"
+        "permissions: {close: [S0LEADS]}\n",
+        encoding="utf-8",
+    )
+    output = check(load_settings(config, env=ENV), ok, ok)[1]
+    assert "Warning: e-mail mapping is off" not in output
+    assert "by Slack profile e-mail on example.com (never guests" in output
+    assert "may close" in output and "S0LEADS" in output
+    assert "responders of pay" in output and "U0ALICE, S0ONCALL" in output

@@ -318,24 +318,54 @@ def test_a_route_without_match_takes_every_incident(tmp_path: Path) -> None:
 # --- permissions ------------------------------------------------------------------------------------------
 
 
-def test_by_default_any_mapped_user_may_do_everything() -> None:
-    routing = RoutingConfig()
-    for action in Action:
-        assert routing.is_allowed(action, "U0ANY", mapped=True)
-        assert not routing.is_allowed(action, "U0ANY", mapped=False)
-
-
-def test_a_restricted_action_is_for_the_listed_users_only() -> None:
+def test_permissions_take_users_groups_and_mapped() -> None:
     routing = RoutingConfig.model_validate(
-        {"permissions": {"close": ["U0LEAD"], "assign": ["mapped", "U0GUEST"]}}
+        {"permissions": {"close": ["U0LEAD", "S0LEADS"], "assign": ["mapped", "W0GUEST"]}}
     )
-    assert routing.is_allowed("close", "U0LEAD", mapped=True)
-    assert routing.is_allowed("close", "U0LEAD", mapped=False)
-    assert not routing.is_allowed(Action.CLOSE, "U0ALICE", mapped=True)
-    assert routing.is_allowed("assign", "U0ALICE", mapped=True)
-    assert not routing.is_allowed("assign", "U0NOBODY", mapped=False)
-    assert routing.is_allowed("assign", "U0GUEST", mapped=False)
-    assert routing.is_allowed("ack", "U0ALICE", mapped=True)
+    assert routing.permissions[Action.CLOSE] == ["U0LEAD", "S0LEADS"]
+    assert routing.permissions[Action.ASSIGN] == ["mapped", "W0GUEST"]
+
+
+def test_identity_responders_remind_and_report_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        routes:
+          - name: payments
+            channels: [C0PAYMENTS]
+            responders: [U0ALICE, S0PAYONCALL]
+            remind: {after: 10m, every: 30m, times: 3, mention: ["<!subteam^S0ONCALL>"]}
+            report: {at: "09:00", tz: Europe/Berlin, days: [mon, tue, wed, thu, fri]}
+        identity:
+          email_domains: [Example.COM, "@corp.example"]
+        """,
+    )
+    routing = load_settings(path, env=MINIMAL).routing
+    route = routing.routes[0]
+    assert route.responders == ["U0ALICE", "S0PAYONCALL"]
+    assert route.remind is not None and (route.remind.after, route.remind.every) == (600, 1800)
+    assert route.report is not None and route.report.days == ["mon", "tue", "wed", "thu", "fri"]
+    assert routing.identity.email_domains == ["example.com", "corp.example"]
+    assert routing.identity.allows_email("Bob@EXAMPLE.com")
+    assert not routing.identity.allows_email("bob@sub.example.com")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("identity: {email_domains: [not a domain]}", "'not a domain' is not an e-mail domain"),
+        ("routes: [{name: a, channels: [C0A], responders: []}]", "an empty list lets nobody act"),
+        ("routes: [{name: a, channels: [C0A], responders: ['@bob']}]", "not the name"),
+        ("routes: [{name: a, channels: [C0A], remind: {after: soon}}]", "'soon' is not a duration"),
+        ("routes: [{name: a, channels: [C0A], report: {at: '25:00'}}]", "not a time of day"),
+        ("routes: [{name: a, channels: [C0A], report: {at: '09:00', tz: Mars/Base}}]", "not a time zone"),
+    ],
+)
+def test_bad_authority_settings_are_one_line_each(tmp_path: Path, text: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(write(tmp_path, text + "\n"), env=MINIMAL)
+    [line] = caught.value.problems
+    assert problem in line
 
 
 # --- one line per problem ---------------------------------------------------------------------------------
@@ -486,7 +516,7 @@ def test_a_missing_file_is_a_problem(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_mapping_is_a_problem(tmp_path: Path) -> None:
     path = write(tmp_path, "- just\n- a list\n")
     assert problems_of(path) == [
-        "BOT_CONFIG: the file must be a mapping of routes, users, permissions and settings"
+        "BOT_CONFIG: the file must be a mapping of routes, users, identity, permissions and settings"
     ]
 
 
@@ -506,7 +536,7 @@ def test_unknown_severity_names_it_and_the_allowed_values(tmp_path: Path) -> Non
         ("rotes: []\n", "BOT_CONFIG: unknown key 'rotes'; did you mean 'routes'?"),
         (
             "colour: blue\n",
-            "BOT_CONFIG: unknown key 'colour'; use routes, users, permissions or a setting name",
+            "BOT_CONFIG: unknown key 'colour'; use routes, users, identity, permissions or a setting name",
         ),
         (
             "routes:\n  - name: a\n    match: {sevrity: critical}\n    channels: [C0A]\n",
@@ -556,7 +586,8 @@ def test_unknown_severity_names_it_and_the_allowed_values(tmp_path: Path) -> Non
         ),
         (
             "permissions:\n  close: [everyone]\n",
-            "BOT_CONFIG: permissions.close[0]: 'everyone' is not a Slack user ID (like U0123ABCD) "
+            "BOT_CONFIG: permissions.close[0]: 'everyone' is not a Slack user ID (like U0123ABCD), "
+            "a user group ID (like S0123ABCD) "
             "or 'mapped'",
         ),
         ("routes: {name: a}\n", "BOT_CONFIG: routes: expected a list"),
@@ -626,8 +657,10 @@ def test_masked_summary_never_shows_a_secret_in_full(tmp_path: Path) -> None:
     assert "severity critical|error" in rows["route payments"]
     assert "<!subteam^S0ONCALL>" in rows["route payments"]
     assert "muted only" in rows["route muted"]
-    assert rows["users"] == "1 mapped"
-    assert rows["permissions"].startswith("close: U0LEAD")
+    assert rows["who maps"].startswith("1 by the users list; e-mail mapping is OFF")
+    assert rows["may close"] == "U0LEAD"
+    assert rows["may ack"] == "any mapped user"
+    assert rows["responders"].startswith("no route names responders")
 
 
 def test_short_secrets_are_not_partly_shown() -> None:

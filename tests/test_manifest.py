@@ -50,6 +50,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     # Slack: users:read.email "must be requested at the same time as users:read"
     "users.lookupByEmail": frozenset({"users:read", "users:read.email"}),
     "users.list": frozenset({"users:read"}),
+    "usergroups.users.list": frozenset({"usergroups:read"}),
     "users.profile.get": frozenset({"users.profile:read"}),
     "views.open": frozenset(),
     "views.push": frozenset(),

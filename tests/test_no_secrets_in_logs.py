@@ -34,7 +34,10 @@ MARKER = "LEAKCHECK"
 """In the middle of every secret: a fragment of one in the log shows up even when cut short."""
 CHANNEL = "C0INCIDENTS"
 T = TypeVar("T")
-ROUTES = {"users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}]}
+ROUTES = {
+    "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}],
+    "identity": {"email_domains": ["example.com"]},
+}
 
 
 def found(predicate: Callable[[], T | None], timeout: float, what: str) -> T:

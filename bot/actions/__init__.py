@@ -3,6 +3,7 @@
 from bot.actions.model import (
     ActionReport,
     AssignTarget,
+    CardOrigin,
     CoralogixUserTarget,
     IncidentOutcome,
     Me,
@@ -19,6 +20,7 @@ __all__ = [
     "ActionService",
     "AssignTarget",
     "Caller",
+    "CardOrigin",
     "CoralogixUserTarget",
     "Found",
     "IncidentDetails",

@@ -40,6 +40,20 @@ class OutcomeKind(StrEnum):
     """A button on a card older than the incident's current status: nothing was done, the card refreshed."""
     NOT_FOUND = "not_found"
     FAILED = "failed"
+    REFUSED = "refused"
+    """The person may not act on this incident (its route names other responders)."""
+    DUPLICATE = "duplicate"
+    """Someone else is doing, or has just done, the same action to the incident: no second write."""
+    UNKNOWN = "unknown"
+    """The write may or may not have happened (no answer in time) and a re-read could not settle it."""
+
+
+@dataclass(frozen=True)
+class CardOrigin:
+    """The message a button was clicked on: the bot must have recorded the incident there."""
+
+    channel: str
+    ts: str
 
 
 @dataclass(frozen=True)

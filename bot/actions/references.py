@@ -16,6 +16,8 @@ from bot.slack.blocks import escape
 MIN_PREFIX = 8
 SEARCH_PAGE_SIZE = 20
 MAX_NAMED_CANDIDATES = 3
+MAX_PREFIX_SEARCHES = 3
+"""Partial ids looked up per command: each costs a ListIncidents, so one command cannot cost many."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,22 @@ class IncidentFinder:
         found_by_id = {incident.id: incident for incident in batch.found.values()}
         found_by_id.update(batch.found)
         lookups: list[Lookup] = []
+        searches = 0
         for ref in unique:
             incident = found_by_id.get(ref)
-            lookups.append(Found(ref, incident) if incident is not None else self._by_prefix(ref, api_key))
+            if incident is not None:
+                lookups.append(Found(ref, incident))
+            elif len(ref) >= MIN_PREFIX and searches >= MAX_PREFIX_SEARCHES:
+                lookups.append(
+                    Missing(
+                        ref,
+                        f"`{escape(ref)}` is not a full incident id, and I look up at most "
+                        f"{MAX_PREFIX_SEARCHES} partial ids per command: give the full id.",
+                    )
+                )
+            else:
+                searches += len(ref) >= MIN_PREFIX
+                lookups.append(self._by_prefix(ref, api_key))
         return lookups
 
     def find_one(self, ref: str, *, api_key: ApiKey | None = None) -> Lookup:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
+from bot.actions.authority import Authority
 from bot.actions.model import (
     ActionReport,
     AssignTarget,
+    CardOrigin,
     CoralogixUserTarget,
     IncidentOutcome,
     Me,
@@ -22,7 +25,7 @@ from bot.actions.model import (
 )
 from bot.actions.references import Found, IncidentFinder, Missing
 from bot.actions.threads import ThreadNotes
-from bot.config import MAPPED, Action, RoutingConfig
+from bot.config import Action
 from bot.coralogix.client import IncidentsClient
 from bot.domain import Incident, Status
 from bot.errors import (
@@ -30,13 +33,15 @@ from bot.errors import (
     CoralogixError,
     CoralogixPermissionError,
     CoralogixRequestError,
+    CoralogixUnavailableError,
     IncidentNotFoundError,
 )
 from bot.identity import Identity, IdentityResolver
 from bot.metrics import Metrics
 from bot.notify.publisher import CardPublisher
 from bot.personal_keys import CallerKey, KeySource, PersonalKeyError, PersonalKeys
-from bot.slack.blocks import SlackUserOf, card_status, fit, user_ref
+from bot.slack.blocks import SlackUserOf, card_status, fit, incident_url, user_ref
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +52,21 @@ _PAST = {
     Action.ASSIGN: "assigned",
     Action.UNASSIGN: "unassigned",
 }
+_DOING = {
+    Action.ACK: "acknowledging",
+    Action.RESOLVE: "resolving",
+    Action.CLOSE: "closing",
+    Action.ASSIGN: "assigning",
+    Action.UNASSIGN: "unassigning",
+}
 TITLE_IN_LINE = 80
+MAX_REFS = 20
+"""Incidents one command may name: enough for a storm's worth, not a way to make the bot call in bulk."""
+CLAIM_LIFETIME = timedelta(seconds=45)
+"""How long an action claim holds while its write is in flight (beyond the write deadline and a re-read)."""
+DONE_HOLD = timedelta(seconds=10)
+"""How long after a write a second click of the same action is told who did it instead of writing."""
+_MAYBE_SENT_CODES = frozenset({"UNKNOWN", "INTERNAL", "CANCELLED", "ABORTED"})
 
 
 @dataclass(frozen=True)
@@ -88,19 +107,23 @@ class ActionService:
         finder: IncidentFinder,
         identities: IdentityResolver,
         keys: PersonalKeys,
-        routing: RoutingConfig,
+        authority: Authority,
+        store: Store,
         publisher: CardPublisher,
         notes: ThreadNotes,
         slack_user_of: SlackUserOf,
         metrics: Metrics,
         require_personal_key: bool = False,
         command: str = "/cx",
+        team_url: str | None = None,
     ) -> None:
         self._client = client
         self._finder = finder
         self._identities = identities
         self._keys = keys
-        self._routing = routing
+        self._authority = authority
+        self._store = store
+        self._team_url = team_url
         self._publisher = publisher
         self._notes = notes
         self._slack_user_of = slack_user_of
@@ -118,12 +141,22 @@ class ActionService:
         *,
         target: AssignTarget | None = None,
         expected_status: str | None = None,
+        origin: CardOrigin | None = None,
     ) -> ActionReport:
         """Do `action` to the incidents `refs` name, as `slack_id`.
 
         `expected_status` is the status the clicked card showed: when the incident has moved on since,
-        the click is stale and nothing is written (the card is redrawn instead).
+        the click is stale and nothing is written (the card is redrawn instead). `origin` is the message
+        a button was clicked on: the incident must be the one the bot recorded there.
         """
+        if len(set(refs)) > MAX_REFS:
+            return self._refuse(
+                action, f"Name at most {MAX_REFS} incidents in one command; nothing was done."
+            )
+        if origin is not None:
+            mismatch = self._not_on_card(slack_id, action, refs, origin)
+            if mismatch is not None:
+                return self._refuse(action, mismatch)
         caller = self.caller(slack_id, action)
         if isinstance(caller, str):
             return self._refuse(action, caller)
@@ -143,7 +176,7 @@ class ActionService:
             if isinstance(lookup, Missing):
                 outcomes[lookup.ref] = IncidentOutcome(lookup.ref, OutcomeKind.NOT_FOUND, lookup.reason)
                 continue
-            early = self._before_call(action, lookup, assignee, expected_status)
+            early = self._before_call(action, lookup, assignee, expected_status, caller)
             if early is None:
                 pending.append(lookup)
             else:
@@ -151,21 +184,50 @@ class ActionService:
         if pending:
             results = self._write(action, [found.incident.id for found in pending], assignee, caller.key)
             for found in pending:
-                outcomes[found.ref] = self._after_call(
-                    action, found, results[found.incident.id], caller, assignee
+                outcome = self._after_call(action, found, results[found.incident.id], caller, assignee)
+                self._store.finish_action(
+                    found.incident.id,
+                    action.value,
+                    caller.slack_id,
+                    done=outcome.kind in (OutcomeKind.DONE, OutcomeKind.UNKNOWN),
+                    hold=DONE_HOLD,
                 )
+                outcomes[found.ref] = outcome
         report = ActionReport(action, tuple(outcomes[lookup.ref] for lookup in lookups))
         for outcome in report.outcomes:
             self._metrics.actions.labels(action=action.value, result=outcome.kind.value).inc()
         return report
+
+    def _not_on_card(
+        self, slack_id: str, action: Action, refs: Sequence[str], origin: CardOrigin
+    ) -> str | None:
+        """Why a click must not act: its button names an incident the bot did not post on that message."""
+        recorded = {row.incident_id for row in self._store.messages_at(origin.channel, origin.ts)}
+        if recorded and set(refs) <= recorded:
+            return None
+        log.warning(
+            "refused a %s click by %s: the button names %s but the message %s in %s holds %s",
+            action.value,
+            slack_id,
+            ", ".join(refs) or "no incident",
+            origin.ts,
+            origin.channel,
+            ", ".join(sorted(recorded)) or "no incident the bot posted",
+        )
+        return (
+            "That button does not belong to the incident card it is on, so I did nothing. "
+            f"Use `{self._command} show ID` to get a fresh card."
+        )
 
     def caller(self, slack_id: str, action: Action | None = None) -> Caller | str:
         """The person with the key they act with, or the sentence saying why they cannot act."""
         identity = self._identities.resolve(slack_id)
         if not identity.is_mapped:
             return identity.reason
-        if action is not None and not self._routing.is_allowed(action, slack_id, True):
-            return self.permission_refusal(action)
+        if action is not None:
+            refusal = self._authority.refusal(slack_id, action)
+            if refusal is not None:
+                return refusal
         try:
             key = self._keys.key_for(slack_id)
         except PersonalKeyError as exc:
@@ -177,17 +239,8 @@ class ActionService:
             )
         return Caller(identity, key)
 
-    def permission_refusal(self, action: Action) -> str:
-        allowed = self._routing.permissions.get(action, [])
-        names = ["any mapped user" if entry == MAPPED else f"<@{entry}>" for entry in allowed]
-        who = ", ".join(names) if names else "nobody"
-        return (
-            f"You don't have the `{action.value}` permission: the bot's settings file "
-            f"(`permissions.{action.value}`) gives it to {who} only. Ask whoever runs the bot if you need it."
-        )
-
     def allowed_actions(self, slack_id: str) -> list[Action]:
-        return [action for action in Action if self._routing.is_allowed(action, slack_id, True)]
+        return self._authority.allowed_actions(slack_id)
 
     def identity(self, slack_id: str) -> Identity:
         return self._identities.resolve(slack_id)
@@ -225,14 +278,31 @@ class ActionService:
                 return f"I can't assign to <@{target.user_id}>. {identity.reason}"
             return _Assignee(identity.coralogix_user, f"<@{target.user_id}>")
         assert isinstance(target, CoralogixUserTarget)
-        return _Assignee(target.user_id, user_ref(target.user_id, self._slack_user_of))
+        if not self._identities.may_be_assignee(target.user_id):
+            return (
+                f"I can't assign to `{fit(target.user_id, 80, code=True)}`: it is not someone the bot "
+                "can map to a Coralogix user (the settings file's `users:` or an allowed e-mail domain). "
+                "Name them as a Slack user (`@name`) instead."
+            )
+        return _Assignee(target.user_id.strip().lower(), user_ref(target.user_id, self._slack_user_of))
 
     def _before_call(
-        self, action: Action, found: Found, assignee: _Assignee | None, expected_status: str | None
+        self,
+        action: Action,
+        found: Found,
+        assignee: _Assignee | None,
+        expected_status: str | None,
+        caller: Caller,
     ) -> IncidentOutcome | None:
-        """The outcome when no call is needed (stale click, already so, closed); None to make the call."""
+        """The outcome when no call is made (refused, stale, already so, someone else acting); None to call.
+
+        A None answer holds this incident's action claim: the caller must `finish_action` it.
+        """
         incident = found.incident
         label = incident_label(incident)
+        refusal = self._authority.refusal_on(caller.slack_id, incident)
+        if refusal is not None:
+            return IncidentOutcome(found.ref, OutcomeKind.REFUSED, f"{label}: {refusal}", incident)
         now = card_status(incident)
         if expected_status is not None and now != expected_status:
             self._redraw(incident)
@@ -244,9 +314,18 @@ class ActionService:
                 incident,
             )
         unchanged = _nothing_to_do(action, incident, assignee)
-        if unchanged is None:
+        if unchanged is not None:
+            return IncidentOutcome(found.ref, OutcomeKind.UNCHANGED, f"{label} {unchanged}", incident)
+        rival = self._store.claim_action(incident.id, action.value, caller.slack_id, lifetime=CLAIM_LIFETIME)
+        if rival is None:
             return None
-        return IncidentOutcome(found.ref, OutcomeKind.UNCHANGED, f"{label} {unchanged}", incident)
+        who = "You are" if rival.slack_user_id == caller.slack_id else f"<@{rival.slack_user_id}> is"
+        if rival.state == "done":
+            who = "You" if rival.slack_user_id == caller.slack_id else f"<@{rival.slack_user_id}>"
+            message = f"{label}: {who} {_PAST[action]} it a moment ago; I did not do it again."
+        else:
+            message = f"{label}: {who} {_DOING[action]} it right now; I did not do it twice."
+        return IncidentOutcome(found.ref, OutcomeKind.DUPLICATE, message, incident)
 
     def _write(
         self, action: Action, ids: list[str], assignee: _Assignee | None, key: CallerKey
@@ -255,8 +334,8 @@ class ActionService:
         try:
             return self._call(action, ids, assignee, key)
         except (CoralogixRequestError, IncidentNotFoundError) as exc:
-            if len(ids) == 1:
-                return {ids[0]: exc}
+            if len(ids) == 1 or _maybe_sent(exc):  # never write twice what may have been written
+                return dict.fromkeys(ids, exc)
             log.info("%s of %d incidents failed together (%s); trying one by one", action, len(ids), exc)
         except CoralogixError as exc:
             return dict.fromkeys(ids, exc)
@@ -301,6 +380,12 @@ class ActionService:
         assignee: _Assignee | None,
     ) -> IncidentOutcome:
         label = incident_label(found.incident)
+        late = False
+        if isinstance(result, CoralogixError) and _maybe_sent(result):
+            settled = self._settle(action, found, result, caller, assignee)
+            if isinstance(settled, IncidentOutcome):
+                return settled
+            result, late = settled, True
         if isinstance(result, CoralogixError):
             return IncidentOutcome(
                 found.ref,
@@ -309,7 +394,11 @@ class ActionService:
                 found.incident,
             )
         what = _PAST[action] + (f" to {assignee.shown}" if assignee is not None else "")
-        note = f"{what[:1].upper()}{what[1:]} by <@{caller.slack_id}> from Slack"
+        if late:
+            what += " (Coralogix answered late, but it is done)"
+        note = f"{_PAST[action][:1].upper()}{_PAST[action][1:]}"
+        note += f" to {assignee.shown}" if assignee is not None else ""
+        note += f" by <@{caller.slack_id}> from Slack"
         if caller.key.source is KeySource.TEAM:
             note += " (through the team API key)"
         if result is not None:
@@ -317,12 +406,78 @@ class ActionService:
         self._notes.post(found.incident.id, [note])
         return IncidentOutcome(found.ref, OutcomeKind.DONE, f"{label} {what}.", result or found.incident)
 
+    def _settle(
+        self,
+        action: Action,
+        found: Found,
+        error: CoralogixError,
+        caller: Caller,
+        assignee: _Assignee | None,
+    ) -> Incident | IncidentOutcome:
+        """After a write whose answer was lost, read the incident back: done (the incident), or unknown."""
+        label = incident_label(found.incident)
+        log.warning("%s of %s got no clear answer (%s); reading it back", action, found.incident.id, error)
+        where = (
+            f" Check it in Coralogix: <{incident_url(self._team_url, found.incident.id)}|open the incident>."
+            if self._team_url
+            else f" Check it with `{self._command} show {found.incident.id}`."
+        )
+        try:
+            now = self._client.batch_get_incidents([found.incident.id], api_key=caller.key.api_key).found
+        except CoralogixError as exc:
+            log.warning("could not read %s back after %s: %s", found.incident.id, action, exc)
+            now = {}
+        incident = now.get(found.incident.id)
+        if incident is not None and _took_effect(action, incident, assignee):
+            return incident
+        if incident is not None and error.code == "UNAVAILABLE":
+            # The call never reached a working service (it would have been applied at once): not done.
+            return IncidentOutcome(
+                found.ref,
+                OutcomeKind.FAILED,
+                f"{label} was not {_PAST[action]}: {self.sentence(error, caller.key)}",
+                incident,
+            )
+        if incident is None:
+            message = (
+                f"I can't tell whether {label} was {_PAST[action]}: Coralogix did not answer in time and "
+                f"I could not read it back.{where}"
+            )
+        else:
+            message = (
+                f"I can't tell yet whether {label} will be {_PAST[action]}: Coralogix did not answer in time "
+                f"and does not show it {_PAST[action]} so far; it may still do it, and the card will change "
+                f"if it does.{where}"
+            )
+        return IncidentOutcome(found.ref, OutcomeKind.UNKNOWN, message, incident or found.incident)
+
     def _redraw(self, incident: Incident) -> None:
         """Cards show `incident` in every channel now (a failed Slack update goes to the outbox)."""
         try:
             self._publisher.refresh(incident, [])
         except Exception:
             log.exception("could not refresh the cards of %s", incident.id)
+
+
+def _maybe_sent(error: CoralogixError) -> bool:
+    """Whether a failed write may still have happened: no answer in time, or a failure after sending."""
+    return isinstance(error, CoralogixUnavailableError) or (
+        isinstance(error, CoralogixRequestError) and error.code in _MAYBE_SENT_CODES
+    )
+
+
+def _took_effect(action: Action, incident: Incident, assignee: _Assignee | None) -> bool:
+    """Whether the incident, read back, shows `action` done."""
+    if action is Action.CLOSE:
+        return incident.is_closed
+    if action is Action.RESOLVE:
+        return incident.status is Status.RESOLVED or incident.is_closed
+    if action is Action.ACK:
+        return incident.status is Status.ACKNOWLEDGED
+    if action is Action.UNASSIGN:
+        return incident.assignee is None
+    current = incident.assignee
+    return assignee is not None and current is not None and current.lower() == assignee.coralogix_user.lower()
 
 
 def _status_phrase(incident: Incident) -> str:

@@ -16,15 +16,29 @@ DEMO_API_KEY = "cx-team-key"
 
 DEMO_ROUTING: dict[str, object] = {
     "routes": [
-        {"name": "payments", "match": {"application": ["payments", "shop"]}, "channels": ["C0PAYMENTS"]},
-        {"name": "search", "match": {"application": ["search"]}, "channels": ["C0SEARCH"]},
+        {
+            "name": "payments",
+            "match": {"application": ["payments", "shop"]},
+            "channels": ["C0PAYMENTS"],
+            "responders": ["S0ONCALL", "U0LEAD"],
+        },
+        {
+            "name": "search",
+            "match": {"application": ["search"]},
+            "channels": ["C0SEARCH"],
+            "responders": ["U0BOB", "U0CAROL", "S0LEADS"],
+        },
         {"name": "criticals", "match": {"severity": ["critical"]}, "channels": ["C0PLATFORM"]},
     ],
     "users": [
         {"slack": "U0ALICE", "coralogix": "alice@example.com"},
         {"slack": "U0BOB", "coralogix": "bob@example.com"},
     ],
+    "identity": {"email_domains": ["example.com"]},
+    "permissions": {"close": ["S0LEADS"]},
 }
+"""A least-privilege set-up: e-mails map only on example.com (never the guest), each team's incidents
+are acted on by its responders, and only the leads group may close."""
 BACKFILL_MINUTES = 24 * 60
 """The demo's incidents started up to six hours ago; all the open ones get a card at start."""
 

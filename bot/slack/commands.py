@@ -21,7 +21,8 @@ MIN_PREFIX: Final = 8
 MAX_REF: Final = 200
 DEFAULT_LIMIT: Final = 20
 MAX_LIMIT: Final = 50
-MAX_PAGE: Final = 1000
+MAX_PAGE: Final = 10
+"""Pages are walked with page tokens, one call each: the cap bounds what one command costs."""
 MAX_IDS: Final = 50
 
 OPEN_STATUSES: Final = (Status.TRIGGERED, Status.ACKNOWLEDGED)

@@ -25,6 +25,7 @@ from bot.errors import SlackError, SlackRateLimitedError, SlackRequestError, Sla
 from bot.metrics import Metrics
 from bot.slack.blocks import MessagePayload
 from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE, METADATA_EVENT_TYPE
+from bot.slack.profiles import SlackProfile
 
 log = logging.getLogger(__name__)
 
@@ -207,11 +208,27 @@ class SlackGateway:
                 return None
         return None
 
-    def user_email(self, user_id: str) -> str | None:
+    def user_profile(self, user_id: str) -> SlackProfile:
+        """What users.info says about a person that decides whether their e-mail may map them."""
         data = self._call("users.info", None, {"user": user_id})
-        profile = (data.get("user") or {}).get("profile") or {}
+        user = data.get("user") or {}
+        profile = user.get("profile") or {}
         email = profile.get("email")
-        return str(email) if email else None
+        return SlackProfile(
+            email=str(email) if email else None,
+            is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
+            is_bot=bool(user.get("is_bot") or user.get("is_app_user")),
+            deleted=bool(user.get("deleted")),
+            email_confirmed=user.get("is_email_confirmed") is True,
+        )
+
+    def user_email(self, user_id: str) -> str | None:
+        return self.user_profile(user_id).email
+
+    def usergroup_members(self, group_id: str) -> list[str]:
+        """The Slack user IDs in a user group (usergroups.users.list)."""
+        data = self._call("usergroups.users.list", None, {"usergroup": group_id})
+        return [str(user) for user in data.get("users") or []]
 
     def lookup_user_by_email(self, email: str) -> str | None:
         try:

@@ -39,6 +39,15 @@ def _add_message_kind(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE incident_messages ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'card'"))
 
 
+def _identity_eligibility_and_action_claims(conn: Connection) -> None:
+    columns = {column["name"] for column in inspect(conn).get_columns("identity_cache")}
+    if "ineligible" not in columns:
+        conn.execute(text("ALTER TABLE identity_cache ADD COLUMN ineligible VARCHAR(32)"))
+    # Answers cached before guests and bots were told apart must be asked again.
+    conn.execute(text("DELETE FROM identity_cache"))
+    metadata.tables["action_claims"].create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -46,6 +55,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         _create_initial_tables,
     ),
     Migration(2, "incident messages know whether they are a card or a storm digest", _add_message_kind),
+    Migration(
+        3,
+        "identity cache knows guests, bots and deleted users; one action claim per incident and action",
+        _identity_eligibility_and_action_claims,
+    ),
 )
 
 

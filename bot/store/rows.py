@@ -117,3 +117,5 @@ class CachedIdentity:
     coralogix_user: str | None
     email: str | None
     fetched_at: datetime
+    ineligible: str | None = None
+    """Why the profile's e-mail must not map them (guest, bot, deleted, unconfirmed), if so."""

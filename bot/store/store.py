@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bot.store.base import utcnow
+from bot.store.claims import ActionClaimQueries
 from bot.store.cursors import CursorQueries
 from bot.store.engine import create_store_engine, is_sqlite_memory, normalize_url
 from bot.store.leases import LeaseQueries
@@ -19,7 +20,15 @@ from bot.store.snapshots import SnapshotQueries
 from bot.store.users import UserQueries
 
 
-class Store(MessageQueries, SnapshotQueries, CursorQueries, LeaseQueries, OutboxQueries, UserQueries):
+class Store(
+    MessageQueries,
+    SnapshotQueries,
+    CursorQueries,
+    LeaseQueries,
+    OutboxQueries,
+    UserQueries,
+    ActionClaimQueries,
+):
     """The bot's persistent state on SQLite or PostgreSQL; every method is one short transaction."""
 
     @classmethod

@@ -134,4 +134,16 @@ identity_cache = Table(
     Column("coralogix_user", String(ID)),
     Column("email", String(320)),
     Column("fetched_at", UTCDateTime, nullable=False),
+    Column("ineligible", String(SHORT)),
+)
+
+action_claims = Table(
+    "action_claims",
+    metadata,
+    Column("incident_id", String(ID), primary_key=True),
+    Column("action", String(SHORT), primary_key=True),
+    Column("slack_user_id", String(CHANNEL), nullable=False),
+    Column("state", String(SHORT), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

@@ -58,6 +58,7 @@ class UserQueries(StoreBase):
         coralogix_user: str | None,
         email: str | None,
         now: datetime | None = None,
+        ineligible: str | None = None,
     ) -> None:
         """Remember a lookup's answer, including "no Coralogix user" (`coralogix_user` None)."""
         stmt = self._upsert(
@@ -68,6 +69,7 @@ class UserQueries(StoreBase):
                 "coralogix_user": coralogix_user,
                 "email": email,
                 "fetched_at": now or utcnow(),
+                "ineligible": ineligible,
             },
         )
         with self._write() as conn:
@@ -90,6 +92,7 @@ class UserQueries(StoreBase):
             coralogix_user=row.coralogix_user,
             email=row.email,
             fetched_at=row.fetched_at,
+            ineligible=row.ineligible,
         )
 
     def forget_identity(self, slack_user_id: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.actions import ActionService, IncidentFinder, ThreadNotes
+from bot.actions.authority import Authority, UserGroups
 from bot.config import RoutingConfig
 from bot.coralogix.channel import open_channel
 from bot.coralogix.client import IncidentsClient
@@ -29,6 +30,7 @@ TEAM_KEY = "cx-team-key"
 ROUTING = {
     "routes": [{"name": "shop", "match": {"application": "shop"}, "channels": ["C0PAYMENTS", "C0PLATFORM"]}],
     "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}],
+    "identity": {"email_domains": ["example.com"]},
     "permissions": {"close": ["U0LEAD"]},
 }
 
@@ -134,7 +136,7 @@ def build(
             replica_id="test",
             clock=utcnow,
         )
-        identities = IdentityResolver(config, store, gateway.user_email)
+        identities = IdentityResolver(config, store, gateway.user_profile)
         key = encryption_key if fernet_key == "default" else fernet_key
         keys = PersonalKeys(store, Fernet(key) if key else None, key_check(client))
         pool = ThreadPoolExecutor(max_workers=1)
@@ -144,7 +146,8 @@ def build(
             finder=IncidentFinder(client),
             identities=identities,
             keys=keys,
-            routing=config,
+            authority=Authority(config, UserGroups(gateway.usergroup_members)),
+            store=store,
             publisher=publisher,
             notes=ThreadNotes(store, publisher.sender, pool),
             slack_user_of=directory.slack_user_of,

@@ -41,6 +41,7 @@ CONFIG = {
         ),
     ],
     "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}],
+    "identity": {"email_domains": ["example.com"]},
     "permissions": {"close": ["U0LEAD"]},
 }
 

@@ -22,6 +22,7 @@ ROUTES = {
         {"name": "search", "match": {"application": "search"}, "channels": ["C0SEARCH"]},
     ],
     "users": [{"slack": "U0ALICE", "coralogix": "alice@example.com"}],
+    "identity": {"email_domains": ["example.com"]},
 }
 
 

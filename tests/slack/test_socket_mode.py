@@ -26,7 +26,10 @@ def world(tmp_path: Path) -> Iterator[tuple[BotRuntime, SimulatedCoralogix, Slac
         start_coralogix_sandbox(sim) as coralogix,
         start_slack_sandbox(SlackWorkspace.with_defaults()) as slack,
     ):
+        config = tmp_path / "bot.yaml"
+        config.write_text("identity: {email_domains: [example.com]}\n", encoding="utf-8")
         settings = load_settings(
+            config,
             env={
                 "SLACK_BOT_TOKEN": SANDBOX_BOT_TOKEN,
                 "SLACK_APP_TOKEN": "xapp-1-A0SANDBOX-socket-mode-token",

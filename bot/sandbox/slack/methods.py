@@ -151,6 +151,13 @@ def users_info(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
     return {"user": render.user_json(workspace, workspace.user(str(params.get("user") or "")))}
 
 
+def usergroups_users_list(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
+    group = str(params.get("usergroup") or "")
+    if not group:
+        raise SlackMethodError("invalid_arguments", ["[ERROR] missing required field: usergroup"])
+    return {"users": workspace.usergroup_members(group)}
+
+
 def users_lookup_by_email(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
     email = str(params.get("email") or "")
     if not email:
@@ -194,6 +201,7 @@ METHODS: dict[str, Method] = {
     "conversations.join": conversations_join,
     "users.info": users_info,
     "users.lookupByEmail": users_lookup_by_email,
+    "usergroups.users.list": usergroups_users_list,
     "views.open": views_open,
     "views.push": views_push,
     "views.update": views_update,

@@ -28,6 +28,10 @@ class SlackUser:
     tz_label: str = "Central European Time"
     tz_offset: int = 3600
     is_bot: bool = False
+    is_restricted: bool = False
+    is_ultra_restricted: bool = False
+    deleted: bool = False
+    is_email_confirmed: bool = True
 
 
 @dataclass

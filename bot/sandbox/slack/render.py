@@ -72,13 +72,16 @@ def user_json(workspace: SlackWorkspace, user: SlackUser) -> JsonObject:
         "id": user.id,
         "team_id": workspace.team_id,
         "name": user.name,
-        "deleted": False,
+        "deleted": user.deleted,
         "real_name": real_name,
         "tz": user.tz,
         "tz_label": user.tz_label,
         "tz_offset": user.tz_offset,
         "is_bot": user.is_bot,
         "is_admin": False,
+        "is_restricted": user.is_restricted,
+        "is_ultra_restricted": user.is_ultra_restricted,
+        "is_email_confirmed": user.is_email_confirmed,
         "profile": profile,
     }
 

@@ -40,6 +40,12 @@ DEFAULT_USERS = (
     ("U0LEAD", "lead", "lead@example.com", "Lee Lead"),
     ("U0NOMAIL", "nomail", None, "No Mail"),
 )
+DEFAULT_GUEST_ID = "U0GUEST"
+"""A multi-channel guest whose e-mail is on the demo's allowed domain: never mapped by e-mail."""
+DEFAULT_USERGROUPS = (
+    ("S0ONCALL", "oncall", ("U0ALICE", "U0BOB")),
+    ("S0LEADS", "leads", ("U0LEAD", "U0ALICE")),
+)
 RESPONSE_URL_MAX_USES = 5
 BOT_SCOPES = (
     "channels:history",
@@ -52,6 +58,7 @@ BOT_SCOPES = (
     "im:write",
     "users:read",
     "users:read.email",
+    "usergroups:read",
 )
 
 
@@ -87,6 +94,7 @@ class SlackWorkspace:
         self._serial = itertools.count(1)
         self._channels: dict[str, SlackChannel] = {}
         self._users: dict[str, SlackUser] = {}
+        self._usergroups: dict[str, tuple[str, list[str]]] = {}
         self._messages: dict[str, list[SlackMessage]] = {}
         self._ephemerals: list[Ephemeral] = []
         self._view_log: list[OpenView] = []
@@ -105,6 +113,11 @@ class SlackWorkspace:
             workspace.add_channel(channel_id, name)
         for user_id, name, email, real_name in DEFAULT_USERS:
             workspace.add_user(user_id, name, email, real_name)
+        workspace.add_user(
+            DEFAULT_GUEST_ID, "mallory", "mallory@example.com", "Mallory (guest)", is_restricted=True
+        )
+        for group_id, handle, members in DEFAULT_USERGROUPS:
+            workspace.add_usergroup(group_id, handle, list(members))
         return workspace
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -114,11 +127,44 @@ class SlackWorkspace:
             self._channels[channel_id] = SlackChannel(id=channel_id, name=name)
             self._messages.setdefault(channel_id, [])
 
-    def add_user(self, user_id: str, name: str, email: str | None, real_name: str | None = None) -> None:
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        email: str | None,
+        real_name: str | None = None,
+        *,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        deleted: bool = False,
+        is_email_confirmed: bool = True,
+        is_bot: bool = False,
+    ) -> None:
+        """A member; the flags are Slack's: guests are restricted (multi-channel) or ultra (single)."""
         with self._lock:
             self._users[user_id] = SlackUser(
-                id=user_id, name=name, email=email, real_name=real_name, display_name=name
+                id=user_id,
+                name=name,
+                email=email,
+                real_name=real_name,
+                display_name=name,
+                is_restricted=is_restricted,
+                is_ultra_restricted=is_ultra_restricted,
+                deleted=deleted,
+                is_email_confirmed=is_email_confirmed,
+                is_bot=is_bot,
             )
+
+    def add_usergroup(self, group_id: str, handle: str, members: list[str]) -> None:
+        """A user group (`<!subteam^S…>`) and its members, as usergroups.users.list returns them."""
+        with self._lock:
+            self._usergroups[group_id] = (handle, list(members))
+
+    def usergroup_members(self, group_id: str) -> list[str]:
+        with self._lock:
+            if group_id not in self._usergroups:
+                raise SlackMethodError("no_such_subteam")
+            return list(self._usergroups[group_id][1])
 
     def attach(self, base_url: str) -> None:
         """Called by the server once it listens, so response URLs and permalinks point at it."""

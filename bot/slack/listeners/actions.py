@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import ActionReport, AssignTarget, Me, Missing, SlackUserTarget
+from bot.actions import ActionReport, AssignTarget, CardOrigin, Me, Missing, SlackUserTarget
 from bot.config import Action
 from bot.slack.blocks import ActionValue, incident_details_modal
 from bot.slack.ids import ActionId
@@ -62,7 +62,12 @@ def _button(deps: Interactivity, action: Action) -> Listener:
             return
         target: AssignTarget | None = Me() if action is Action.ASSIGN else None
         user = _user(body)
-        deps.work.submit(partial(_act, deps, user, action, value, target, reply=reply), on_error=reply.error)
+        too_fast = deps.pace.refusal(user)
+        if too_fast is not None:
+            reply.error(too_fast)
+            return
+        job = partial(_act, deps, user, action, value, target, origin=card_origin(body), reply=reply)
+        deps.work.submit(job, on_error=reply.error)
 
     on_click.__name__ = f"on_{action.value}"
     return on_click
@@ -78,8 +83,12 @@ def _assign_picker(deps: Interactivity) -> Listener:
             reply.error("Pick a person to assign the incident to; nothing was done.")
             return
         user = _user(body)
+        too_fast = deps.pace.refusal(user)
+        if too_fast is not None:
+            reply.error(too_fast)
+            return
         target = SlackUserTarget(str(picked))
-        job = partial(_act, deps, user, Action.ASSIGN, value, target, reply=reply)
+        job = partial(_act, deps, user, Action.ASSIGN, value, target, origin=card_origin(body), reply=reply)
         deps.work.submit(job, on_error=reply.error)
 
     return on_pick
@@ -95,6 +104,10 @@ def _details(deps: Interactivity) -> Listener:
             reply.error("I cannot tell which incident to show; nothing was opened.")
             return
         user = _user(body)
+        too_fast = deps.pace.refusal(user)
+        if too_fast is not None:
+            reply.error(too_fast)
+            return
         job = partial(_open_details, deps, user, value, trigger_id, reply)
         deps.work.submit(job, on_error=reply.error)
 
@@ -108,10 +121,34 @@ def _act(
     value: ActionValue,
     target: AssignTarget | None,
     *,
+    origin: CardOrigin | None,
     reply: Reply,
 ) -> None:
-    report = deps.service.act(user, action, [value.incident_id], target=target, expected_status=value.status)
+    report = deps.service.act(
+        user,
+        action,
+        [value.incident_id],
+        target=target,
+        expected_status=value.status,
+        origin=origin,
+    )
     _tell(report, reply)
+
+
+def card_origin(body: dict[str, Any]) -> CardOrigin | None:
+    """The channel message a button sits on; None for an ephemeral answer, which the bot did not record.
+
+    A click with no message container at all is treated as being on a message nobody recorded, so the
+    service refuses it.
+    """
+    container = body.get("container")
+    if not isinstance(container, dict):
+        return CardOrigin("", "")
+    if container.get("is_ephemeral"):
+        return None
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts") or ""
+    return CardOrigin(str(channel), str(ts))
 
 
 def _tell(report: ActionReport, reply: Reply) -> None:
@@ -124,6 +161,10 @@ def _tell(report: ActionReport, reply: Reply) -> None:
 
 
 def _open_details(deps: Interactivity, user: str, value: ActionValue, trigger_id: str, reply: Reply) -> None:
+    identity = deps.service.identity(user)
+    if identity.coralogix_user is None:
+        reply.error(identity.reason)
+        return
     api_key = deps.queries.read_key(user)
     found = deps.queries.details(value.incident_id, api_key=api_key)
     if isinstance(found, Missing):

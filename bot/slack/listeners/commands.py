@@ -62,6 +62,10 @@ def register(app: App, deps: Interactivity) -> None:
         if isinstance(parsed, HelpCommand):
             _ack_with(ack, usage_message(usage_text(deps.command, parsed.topic)))
             return
+        too_fast = deps.pace.refusal(str(body.get("user_id") or ""))
+        if too_fast is not None:
+            _ack_with(ack, notice_message(too_fast))
+            return
         ack()
         reply = Reply.to_request(deps.gateway, body)
         deps.work.submit(lambda: router.run(parsed, body, reply), on_error=reply.error)
@@ -132,6 +136,8 @@ class CommandRouter:
             subsystems=command.subsystems,
             assignees=(assignee,) if assignee else (),
         )
+        if not self._may_read(user, reply):
+            return
         api_key = self._deps.queries.read_key(user)
         page = self._deps.queries.page(flt, limit=command.limit, page=command.page, api_key=api_key)
         arguments = command.arguments(page=1)
@@ -153,6 +159,8 @@ class CommandRouter:
         )
 
     def _show(self, user: str, command: ShowCommand, reply: Reply) -> None:
+        if not self._may_read(user, reply):
+            return
         api_key = self._deps.queries.read_key(user)
         found = self._deps.queries.details(command.ref, api_key=api_key, latest=LATEST_EVENTS)
         if isinstance(found, Missing):
@@ -170,11 +178,21 @@ class CommandRouter:
         return MessagePayload(text=card.text, blocks=[*card.blocks, *events.blocks])
 
     def _stats(self, user: str, command: StatsCommand, reply: Reply) -> None:
+        if not self._may_read(user, reply):
+            return
         api_key = self._deps.queries.read_key(user)
         groups = self._deps.queries.stats(
             IncidentFilter(statuses=command.statuses), command.by, api_key=api_key
         )
         reply.send(stats_message(groups, command.by))
+
+    def _may_read(self, user: str, reply: Reply) -> bool:
+        """Reads go through the team key unless the person has their own, so only mapped people read."""
+        identity = self._deps.service.identity(user)
+        if identity.coralogix_user is None:
+            reply.error(identity.reason)
+            return False
+        return True
 
     def whoami(self, user: str) -> str:
         service = self._deps.service

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.actions import ActionService, IncidentFinder, IncidentQueries, ThreadNotes
+from bot.actions.authority import Authority, UserGroups
 from bot.config import Settings
 from bot.coralogix.client import IncidentsClient
 from bot.identity import IdentityResolver
@@ -16,6 +17,7 @@ from bot.notify.publisher import CardPublisher
 from bot.personal_keys import PersonalKeys, key_check
 from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway
+from bot.slack.listeners.pace import PerUserPace
 from bot.slack.listeners.work import BackgroundWork
 from bot.store import Store
 
@@ -37,6 +39,7 @@ class Interactivity:
     team_url: str | None = None
     notes: ThreadNotes | None = None
     pools: tuple[ThreadPoolExecutor, ...] = field(default=())
+    pace: PerUserPace = field(default_factory=PerUserPace)
 
     @classmethod
     def build(
@@ -54,7 +57,8 @@ class Interactivity:
     ) -> Interactivity:
         command = settings.bot_slash_command
         finder = IncidentFinder(client)
-        identities = IdentityResolver(settings.routing, store, gateway.user_email)
+        identities = IdentityResolver(settings.routing, store, gateway.user_profile)
+        authority = Authority(settings.routing, UserGroups(gateway.usergroup_members))
         keys = PersonalKeys.from_secret(
             store,
             settings.bot_encryption_key,
@@ -68,13 +72,15 @@ class Interactivity:
             finder=finder,
             identities=identities,
             keys=keys,
-            routing=settings.routing,
+            authority=authority,
+            store=store,
             publisher=publisher,
             notes=notes,
             slack_user_of=slack_user_of,
             metrics=metrics,
             require_personal_key=settings.bot_require_personal_key,
             command=command,
+            team_url=settings.coralogix_team_url,
         )
         return cls(
             service=service,

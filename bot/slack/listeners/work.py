@@ -8,6 +8,7 @@ told to the person through `on_error`: nothing fails silently.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -16,16 +17,27 @@ from bot.errors import BotError
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something went wrong on the bot's side; it is logged. Try again, or tell whoever runs the bot."
+BUSY = "The bot has too much work queued right now; nothing was done. Try again in a minute."
+MAX_QUEUED = 256
 
 ErrorSink = Callable[[str], None]
 
 
 class BackgroundWork:
-    def __init__(self, workers: int = 8, *, name: str = "slack-work") -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    """A fixed pool with a bounded queue: past `max_queued` jobs waiting, new work is refused, not piled."""
 
-    def submit(self, job: Callable[[], object], on_error: ErrorSink | None = None) -> Future[None]:
-        return self._pool.submit(self._run, job, on_error)
+    def __init__(self, workers: int = 8, *, name: str = "slack-work", max_queued: int = MAX_QUEUED) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._slots = threading.BoundedSemaphore(workers + max_queued)
+
+    def submit(self, job: Callable[[], object], on_error: ErrorSink | None = None) -> Future[None] | None:
+        if not self._slots.acquire(blocking=False):
+            log.warning("refused a Slack request's work: %s", BUSY)
+            _tell(on_error, BUSY)
+            return None
+        future = self._pool.submit(self._run, job, on_error)
+        future.add_done_callback(lambda _: self._slots.release())
+        return future
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)

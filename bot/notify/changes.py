@@ -22,10 +22,10 @@ def _nobody(_coralogix_user: str) -> str | None:
 def fingerprint(incident: Incident) -> str:
     """A short stable hash of the card as rendered: equal fingerprints mean the card needs no update.
 
-    It hashes the card itself (without mentions, link or "Updated" stamp), so it moves exactly when the
-    card would, including after a change in how cards are drawn.
+    It hashes the card itself (without mentions, link, "Updated" stamp or rendering token), so it moves
+    exactly when the card would, including after a change in how cards are drawn.
     """
-    card = incident_card(incident)
+    card = incident_card(incident, rendering="")
     canonical = json.dumps(
         {"text": card.text, "blocks": card.blocks, "metadata": card.metadata},
         sort_keys=True,

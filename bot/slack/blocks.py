@@ -9,8 +9,10 @@ with `slack_sdk.models` and `limits`).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +32,7 @@ from bot.domain import (
 )
 from bot.slack.ids import METADATA_EVENT_TYPE, ActionId, BlockId, CallbackId, InputId
 from bot.slack.limits import (
+    MAX_BLOCK_ID,
     MAX_BUTTON_VALUE,
     MAX_HEADER_TEXT,
     MAX_MESSAGE_BLOCKS,
@@ -116,6 +119,64 @@ class ActionValue:
     @classmethod
     def of(cls, incident: Incident) -> ActionValue:
         return cls(incident.id, card_status(incident))
+
+    @classmethod
+    def from_click(cls, element: Mapping[str, Any], message: object = None) -> ActionValue | None:
+        """The incident a clicked card element is about: a button's value, else its block's `block_id`.
+
+        `message` is the clicked message as Slack sends it with the click; it is needed only for an id
+        too long for a `block_id`, which then holds a digest that the card's buttons resolve.
+        """
+        value = element.get("value")
+        if isinstance(value, str) and value:
+            return cls.decode(value)
+        block_id = str(element.get("block_id") or "")
+        parts = block_id.split(":", 3)
+        if len(parts) != 4 or parts[0] != CARD_BLOCK_PREFIX:
+            return cls.decode(block_id)  # a card drawn before block_ids were short held the JSON value
+        _, status, _, ref = parts
+        if not ref.startswith("#"):
+            return cls(ref, status) if ref else None
+        for candidate in _button_values(message, block_id):
+            found = cls.decode(candidate)
+            if found is not None and _digest(found.incident_id) == ref[1:]:
+                return cls(found.incident_id, status)
+        return None
+
+
+CARD_BLOCK_PREFIX = "cx1"
+"""Starts the `block_id` of a card's actions block: `cx1:<status>:<rendering>:<incident id or #digest>`."""
+
+
+def new_rendering() -> str:
+    """A fresh token for one rendering of a card, so every chat.update carries new `block_id`s."""
+    return secrets.token_hex(4)
+
+
+def card_block_id(value: ActionValue, rendering: str) -> str:
+    """The actions block's `block_id`: short (Slack allows 255), new per rendering, naming the incident.
+
+    A select menu has no value, so this is how its listener knows the incident and the status the card
+    showed. An id too long to fit (or one starting with `#`) is replaced by a digest of it.
+    """
+    head = f"{CARD_BLOCK_PREFIX}:{value.status}:{rendering}:"
+    if len(head) + len(value.incident_id) <= MAX_BLOCK_ID and not value.incident_id.startswith("#"):
+        return head + value.incident_id
+    return head + "#" + _digest(value.incident_id)
+
+
+def _digest(incident_id: str) -> str:
+    return hashlib.sha256(incident_id.encode()).hexdigest()[:32]
+
+
+def _button_values(message: object, block_id: str) -> Iterable[str]:
+    """The button values of the block `block_id` in a message as Slack sends it with a click."""
+    blocks = message.get("blocks") if isinstance(message, Mapping) else None
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, Mapping) and block.get("block_id") == block_id:
+            for element in block.get("elements") or []:
+                if isinstance(element, Mapping) and isinstance(element.get("value"), str):
+                    yield element["value"]
 
 
 def card_status(incident: Incident) -> str:
@@ -228,8 +289,13 @@ def incident_card(
     slack_user_of: SlackUserOf = _nobody,
     mentions: Sequence[str] = (),
     now: datetime | None = None,
+    rendering: str | None = None,
 ) -> MessagePayload:
-    """The live card of one incident; `mentions` go on the first post only, `now` stamps "Updated"."""
+    """The live card of one incident; `mentions` go on the first post only, `now` stamps "Updated".
+
+    `rendering` goes into the actions block's `block_id`: a fresh one when None (what Slack wants on
+    every update); `""` draws the same card every time (for a fingerprint).
+    """
     mention_line = " ".join(m for m in mentions if m.strip())
     section: Block = {"type": "section", "fields": _summary_fields(incident, slack_user_of)}
     description = strip_controls(incident.description, multiline=True).strip()
@@ -242,7 +308,7 @@ def incident_card(
     blocks: list[Block] = [
         _header(f"{severity_emoji(incident.severity)} {_title(incident)}"),
         section,
-        _card_actions(incident, team_url),
+        _card_actions(incident, team_url, new_rendering() if rendering is None else rendering),
         _context(_card_footer(incident, now)),
     ]
     text = fallback_text(incident)
@@ -370,8 +436,9 @@ def card_actions(incident: Incident) -> list[ActionId]:
     return [*actions, ActionId.CLOSE, ActionId.DETAILS]
 
 
-def _card_actions(incident: Incident, team_url: str | None) -> Block:
-    value = truncate(ActionValue.of(incident).encode(), MAX_BUTTON_VALUE)
+def _card_actions(incident: Incident, team_url: str | None, rendering: str) -> Block:
+    action_value = ActionValue.of(incident)
+    value = truncate(action_value.encode(), MAX_BUTTON_VALUE)
     elements: list[Block] = []
     for action in card_actions(incident):
         if action is ActionId.ACK:
@@ -399,8 +466,7 @@ def _card_actions(incident: Incident, team_url: str | None) -> Block:
                 "url": incident_url(team_url, incident.id),
             }
         )
-    # A select menu has no value: the block_id carries the incident for the `incident_assign` listener.
-    return {"type": "actions", "block_id": value, "elements": elements}
+    return {"type": "actions", "block_id": card_block_id(action_value, rendering), "elements": elements}
 
 
 # --------------------------------------------------------------------------------------- thread note

@@ -165,7 +165,7 @@ def test_button_values_carry_the_incident_and_rendered_status() -> None:
         for button in buttons:
             assert len(button["value"]) < 2000
             assert ActionValue.decode(button["value"]) == ActionValue(ID, status)
-        assert ActionValue.decode(block["block_id"]) == ActionValue(ID, status)
+        assert ActionValue.from_click({"block_id": block["block_id"]}) == ActionValue(ID, status)
         assert card_status(incident) == status
 
 

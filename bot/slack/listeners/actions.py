@@ -48,8 +48,7 @@ def clicked(body: dict[str, Any]) -> tuple[dict[str, Any], ActionValue | None]:
     """The element that was clicked and the incident it is about (None if it carries none of ours)."""
     actions = body.get("actions") or [{}]
     element = actions[0] if isinstance(actions[0], dict) else {}
-    raw = element.get("value") or element.get("block_id") or ""
-    return element, ActionValue.decode(str(raw))
+    return element, ActionValue.from_click(element, body.get("message"))
 
 
 def _button(deps: Interactivity, action: Action) -> Listener:

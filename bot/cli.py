@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from typing import TextIO
 
 from bot import __version__
@@ -34,13 +36,18 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.config import load_settings
-    from bot.logs import configure_logging, secret_values
+    from bot.logs import configure_logging, route_uncaught_exceptions, secret_values
     from bot.runtime import build_runtime
     from bot.signals import wait_for_stop_signal
 
     settings = load_settings(args.config)
     configure_logging(settings.bot_log_format, secret_values(settings))
-    runtime = build_runtime(settings)
+    route_uncaught_exceptions()
+    try:
+        runtime = build_runtime(settings)
+    except BotError as exc:  # e.g. the HTTP port is taken: one log line in the configured format
+        logging.getLogger("bot").error("%s", exc)
+        return 1
     runtime.start()
     try:
         wait_for_stop_signal()
@@ -65,6 +72,12 @@ def _sandbox_coralogix(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         churn_seconds=args.churn_seconds,
         out=out,
     )
+
+
+def quiet_grpc_core(environ: MutableMapping[str, str]) -> None:
+    """gRPC's C core writes to stderr, outside logging; unless the operator chose a verbosity, it prints
+    errors only. Takes effect only before grpc is imported."""
+    environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    quiet_grpc_core(os.environ)  # before anything imports grpc
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import TextIO
 
 from pydantic import SecretStr
@@ -88,3 +90,37 @@ def configure_logging(
     # "skipped: maximum number of running instances" is how a long poll (Slack pacing) looks: not news
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     return redactor
+
+
+def route_uncaught_exceptions() -> None:
+    """Uncaught exceptions (main thread, other threads, ignored ones in `__del__`) go through logging,
+    so they keep the configured format and the redactor instead of a raw traceback on stderr."""
+    log = logging.getLogger("bot")
+
+    def on_main(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.critical("uncaught exception", exc_info=(exc_type, exc, tb))
+
+    def on_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit or args.exc_value is None:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        log.error(
+            "uncaught exception in thread %s",
+            name,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    def on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+        exc_info = (
+            (unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
+            if unraisable.exc_value is not None
+            else None
+        )
+        log.warning("exception ignored in %r: %s", unraisable.object, unraisable.err_msg, exc_info=exc_info)
+
+    sys.excepthook = on_main
+    threading.excepthook = on_thread
+    sys.unraisablehook = on_unraisable

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.config import Settings
 from bot.coralogix.client import IncidentsClient, connect
 from bot.coralogix.endpoint import resolve_endpoint
+from bot.errors import SettingsError
 from bot.health import Readiness
 from bot.metrics import Metrics
 from bot.notify.directory import SlackUserDirectory
@@ -28,8 +29,9 @@ from bot.notify.publisher import CardPublisher
 from bot.slack.app import build_bolt_app
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.listeners import Interactivity, register_listeners
+from bot.slack.request_guard import SlackRequestGuard
 from bot.store import Store
-from bot.web import HttpServer, build_wsgi_app
+from bot.web import MAX_BODY_BYTES, HttpServer, build_wsgi_app
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +190,14 @@ def build_runtime(
     if settings.slack_app_token is None:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-        slack_handler = SlackRequestHandler(bolt_app)
+        # the signature is checked on the raw bytes before Bolt parses anything (Bolt checks it again)
+        if settings.slack_signing_secret is None:  # config.py requires it in HTTP mode
+            raise SettingsError(["SLACK_SIGNING_SECRET: required in HTTP mode"])
+        slack_handler = SlackRequestGuard(
+            SlackRequestHandler(bolt_app),
+            settings.slack_signing_secret.get_secret_value(),
+            max_body=MAX_BODY_BYTES,
+        )
     wsgi = build_wsgi_app(
         slack_handler=slack_handler,
         readiness_problems=lambda: readiness.problems(store.ping),

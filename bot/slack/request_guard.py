@@ -1,0 +1,163 @@
+"""The front door of `/slack/events`: the Slack signature is checked on the raw bytes before anything
+parses them, and a signed body Bolt could not parse is refused with 400 instead of reaching Bolt.
+
+Bolt parses the body (UTF-8, then JSON or a form) before it checks the signature, and a body it cannot
+parse ends in an exception; so this layer runs first and hands Bolt only what Bolt handles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from wsgiref.types import InputStream, StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+MAX_SKEW_SECONDS = 5 * 60  # Slack's replay window
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+EVENTS_API_TYPES = frozenset({"url_verification", "event_callback", "app_rate_limited"})
+_TIMESTAMP = re.compile(r"[0-9]{1,15}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request is refused: the HTTP status and a short reason for the caller (and the log)."""
+
+    status: str
+    reason: str
+
+
+def signature_refusal(
+    secret: bytes, body: bytes, timestamp: str | None, signature: str | None, now: float
+) -> Refusal | None:
+    """None when `signature` is Slack's v0 HMAC of the raw `body`, made within 5 minutes of `now`."""
+    if not timestamp or not signature:
+        return Refusal("401 Unauthorized", "missing Slack signature")
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return Refusal("401 Unauthorized", "bad X-Slack-Request-Timestamp")
+    if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
+        return Refusal("401 Unauthorized", "stale Slack request")
+    if not _SIGNATURE.fullmatch(signature):
+        return Refusal("401 Unauthorized", "bad Slack signature")
+    base = b"v0:" + timestamp.encode("ascii") + b":" + body
+    expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii")):
+        return Refusal("401 Unauthorized", "bad Slack signature")
+    return None
+
+
+def body_refusal(body: bytes, content_type: str | None) -> Refusal | None:
+    """None when Bolt can parse `body`: a form (with `payload=` a JSON object, if any) or an Events API
+    JSON object. Follows Bolt's own rule for which bodies it reads as JSON (`parse_body`)."""
+    if not body:
+        return _bad("empty body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _bad("the body is not UTF-8")
+    raw_type = (content_type or "").split(";")[0]
+    media = raw_type.strip().lower()
+    if media == JSON or text.startswith("{"):  # all that Bolt reads as JSON
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return _bad("the body is not JSON")
+        if not isinstance(document, dict) or document.get("type") not in EVENTS_API_TYPES:
+            return _bad("a JSON body must be an Events API request; commands and interactions are forms")
+        return None
+    if media != FORM:
+        return _bad(f"unsupported Content-Type; expected {FORM}")
+    if "payload" in text:  # Bolt's test: then only the `payload` field is read, as JSON
+        payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
+        if payload is not None:
+            try:
+                document = json.loads(payload)
+            except ValueError:
+                return _bad("payload is not JSON")
+            if not isinstance(document, dict):
+                return _bad("payload is not a JSON object")
+    return None
+
+
+def _bad(reason: str) -> Refusal:
+    return Refusal("400 Bad Request", reason)
+
+
+class SlackRequestGuard:
+    """WSGI middleware in front of Bolt's adapter: 413 for a body over `max_body` (unread), 401 for a bad
+    or stale signature, 400 for a signed body Bolt cannot parse; otherwise `app` gets the same bytes."""
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        signing_secret: str,
+        *,
+        max_body: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._app = app
+        self._secret = signing_secret.encode()
+        self._max_body = max_body
+        self._clock = clock
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        length_header = str(environ.get("CONTENT_LENGTH") or "0").strip()
+        if not length_header.isdigit() or not length_header.isascii():
+            return _refuse(start_response, environ, Refusal("400 Bad Request", "bad Content-Length"))
+        length = int(length_header)
+        if length > self._max_body:
+            return _refuse(start_response, environ, Refusal("413 Request Entity Too Large", "body too large"))
+        body = _read(environ["wsgi.input"], length)
+        refusal = signature_refusal(
+            self._secret,
+            body,
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            environ.get("HTTP_X_SLACK_SIGNATURE"),
+            self._clock(),
+        ) or body_refusal(body, environ.get("CONTENT_TYPE"))
+        if refusal is not None:
+            return _refuse(start_response, environ, refusal)
+        passed = dict(environ)
+        passed["wsgi.input"] = io.BytesIO(body)
+        passed["CONTENT_LENGTH"] = str(len(body))
+        return self._app(passed, start_response)
+
+
+def _read(stream: InputStream, length: int) -> bytes:
+    chunks: list[bytes] = []
+    left = length
+    while left > 0:
+        chunk = stream.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _refuse(start_response: StartResponse, environ: WSGIEnvironment, refusal: Refusal) -> list[bytes]:
+    # the body is never logged: a refused request may still carry a secret (a personal API key)
+    log.info(
+        "refused a request to %s: %s (%s)",
+        environ.get("PATH_INFO", ""),
+        refusal.reason,
+        refusal.status.split(" ")[0],
+    )
+    data = (refusal.reason + "\n").encode()
+    start_response(
+        refusal.status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))]
+    )
+    return [data]

@@ -47,6 +47,8 @@ DEFAULT_USERGROUPS = (
     ("S0LEADS", "leads", ("U0LEAD", "U0ALICE")),
 )
 RESPONSE_URL_MAX_USES = 5
+TRIGGER_LIFETIME_SECONDS = 3.0
+"""How long after an interaction its trigger_id may open a modal (Slack's rule)."""
 BOT_SCOPES = (
     "channels:history",
     "channels:join",
@@ -79,6 +81,7 @@ class SlackWorkspace:
         bot_user_id: str = "U0BOT",
         bot_token: str = SANDBOX_BOT_TOKEN,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -90,6 +93,8 @@ class SlackWorkspace:
         self.faults = SlackFaults()
         self._lock = threading.RLock()
         self._clock = clock
+        self._monotonic = monotonic
+        self._triggers: dict[str, float] = {}
         self._timestamps = TimestampClock(clock)
         self._serial = itertools.count(1)
         self._channels: dict[str, SlackChannel] = {}
@@ -248,9 +253,17 @@ class SlackWorkspace:
             return f"{self.base_url}/response/{response_id}"
 
     def new_trigger_id(self) -> str:
-        """A trigger_id shaped like Slack's, to put in simulated interactions."""
+        """A trigger_id shaped like Slack's, to put in simulated interactions; it expires as Slack's do."""
         with self._lock:
-            return f"{int(self._clock())}.{next(self._serial)}.sandbox"
+            trigger_id = f"{int(self._clock())}.{next(self._serial)}.sandbox"
+            self._triggers[trigger_id] = self._monotonic()
+            return trigger_id
+
+    def _check_trigger(self, trigger_id: str | None) -> None:
+        """Slack refuses a trigger_id used more than 3 seconds after the interaction that made it."""
+        issued = self._triggers.get(trigger_id or "")
+        if issued is not None and self._monotonic() - issued > TRIGGER_LIFETIME_SECONDS:
+            raise SlackMethodError("expired_trigger_id")
 
     # -- operations behind the Web API -----------------------------------------------------------
 
@@ -408,6 +421,7 @@ class SlackWorkspace:
     def open_view(self, method: str, view: JsonObject, *, trigger_id: str | None) -> OpenView:
         """views.open (a new root) or views.push (on top of the latest open view)."""
         with self._lock:
+            self._check_trigger(trigger_id)
             external_id = view.get("external_id")
             if external_id and any(v.external_id == external_id for v in self._views.values()):
                 raise SlackMethodError("duplicate_external_id")

@@ -67,6 +67,18 @@ class EventKind(StrEnum):
     ASSIGN = "assign"
     ACKNOWLEDGE = "acknowledge"
     UNASSIGN = "unassign"
+    COMMENT = "comment"
+    """A person's comment (Cases only); the words are in `IncidentEvent.text`."""
+    PRIORITY = "priority"
+    """The priority changed (Cases only); the new one is in `IncidentEvent.priority`."""
+    NOTIFICATION = "notification"
+    """Coralogix sent (or failed to send) notifications (Cases only); a failure's error is in `text`."""
+
+
+CASES_ONLY_EVENT_KINDS: frozenset[EventKind] = frozenset(
+    {EventKind.COMMENT, EventKind.PRIORITY, EventKind.NOTIFICATION}
+)
+"""Kinds only Cases events have; IncidentsService's event types cover the others."""
 
 
 class GroupField(StrEnum):
@@ -107,6 +119,12 @@ class IncidentEvent:
     is_muted: bool | None = None
     snooze_start: datetime | None = None
     snooze_minutes: int | None = None
+    text: str | None = None
+    """A comment's words (COMMENT) or a failed notification's error (NOTIFICATION); Cases only."""
+    priority: str | None = None
+    """The case priority after the event, "P1" (most urgent) to "P5" (PRIORITY and OPEN); Cases only."""
+    at: datetime | None = None
+    """When it happened (Cases events carry a time; Incidents events do not)."""
 
     @property
     def who(self) -> str | None:
@@ -133,6 +151,12 @@ class Incident:
     display_labels: Mapping[str, str] = field(default_factory=dict)
     meta_labels: tuple[tuple[str, str], ...] = ()
     events: tuple[IncidentEvent, ...] = ()
+    priority: str | None = None
+    """Cases only: "P1" (most urgent) to "P5"; `severity` is derived from it (P1 critical … P5 low)."""
+    category: str | None = None
+    """Cases only: "security" or "availability"."""
+    readable_id: str | None = None
+    """Cases only: the short id people see in Coralogix (e.g. "CASE-42"); `id` stays the one to call with."""
 
     def label(self, key: str) -> str | None:
         """A label by key, looked up in display, then contextual, then meta labels."""

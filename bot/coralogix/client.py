@@ -7,21 +7,17 @@ write that reached the server before the connection broke must not be repeated.
 
 from __future__ import annotations
 
-import logging
-import random
-import time
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import grpc
 from google.protobuf import wrappers_pb2
 from google.protobuf.message import Message
-from pydantic import SecretStr
 
 from bot.coralogix import convert
+from bot.coralogix.calls import ApiKey, CallObserver, RpcCaller
 from bot.coralogix.channel import open_channel
-from bot.coralogix.errors import code_name, translate
 from bot.coralogix.pb import incident_pb2, incidents_service_pb2_grpc
 from bot.coralogix.pb import incidents_service_pb2 as svc
 from bot.domain import (
@@ -36,22 +32,9 @@ from bot.domain import (
 )
 from bot.errors import CoralogixRequestError, IncidentNotFoundError
 
-logger = logging.getLogger(__name__)
-
-CallObserver = Callable[[str, str, float], None]
-"""Told (rpc name, status code name such as "OK" or "UNAVAILABLE", seconds) after every attempt."""
-
-ApiKey = str | SecretStr
+__all__ = ["ApiKey", "CallObserver", "IncidentsClient", "connect"]
 
 _MAX_AGGREGATION_PAGES: Final = 100
-
-
-def _reveal(api_key: ApiKey) -> str:
-    key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
-    key = key.strip()
-    if not key:
-        raise ValueError("the Coralogix API key is empty")
-    return key
 
 
 def _strings(values: Sequence[str]) -> list[wrappers_pb2.StringValue]:
@@ -68,7 +51,13 @@ def _require_ids(incident_ids: Sequence[str]) -> list[str]:
 
 
 class IncidentsClient:
-    """The IncidentsService, one method per rpc the bot uses; errors come out as `bot.errors` types."""
+    """The IncidentsService, one method per rpc the bot uses; errors come out as `bot.errors` types.
+
+    Writes take `actor` (the Coralogix user acting) only to match `CoralogixBackend`: IncidentsService
+    has no such field and credits the owner of the API key used.
+    """
+
+    api: Final[Literal["incidents"]] = "incidents"
 
     def __init__(
         self,
@@ -81,21 +70,19 @@ class IncidentsClient:
         backoff_max: float = 2.0,
         observer: CallObserver | None = None,
     ) -> None:
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
-        if read_retries < 0:
-            raise ValueError("read_retries must not be negative")
         self._channel = channel
         self._stub = incidents_service_pb2_grpc.IncidentsServiceStub(channel)
-        self._team_key = _reveal(api_key)
-        self._timeout = timeout
-        self._read_retries = read_retries
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
-        self._observer = observer
+        self._caller = RpcCaller(
+            api_key,
+            timeout=timeout,
+            read_retries=read_retries,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            observer=observer,
+        )
 
     def __repr__(self) -> str:
-        return f"IncidentsClient(timeout={self._timeout}, read_retries={self._read_retries})"
+        return f"IncidentsClient(timeout={self._caller.timeout}, read_retries={self._caller.read_retries})"
 
     def __enter__(self) -> IncidentsClient:
         return self
@@ -232,7 +219,12 @@ class IncidentsClient:
     # ----------------------------------------------------------------------------------- writes
 
     def assign(
-        self, incident_ids: Sequence[str], assignee: str, *, api_key: ApiKey | None = None
+        self,
+        incident_ids: Sequence[str],
+        assignee: str,
+        *,
+        api_key: ApiKey | None = None,
+        actor: str | None = None,
     ) -> list[Incident]:
         """Assign to `assignee` (the user id Coralogix knows, in practice an e-mail address)."""
         ids = _require_ids(incident_ids)
@@ -246,17 +238,25 @@ class IncidentsClient:
         )
         return list(convert.incidents_from_pb(response.incidents))
 
-    def unassign(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+    def unassign(
+        self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None, actor: str | None = None
+    ) -> list[Incident]:
         return self._act("UnassignIncidents", svc.UnassignIncidentsRequest, incident_ids, api_key)
 
-    def acknowledge(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+    def acknowledge(
+        self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None, actor: str | None = None
+    ) -> list[Incident]:
         """Acknowledge; Coralogix credits the owner of the API key used."""
         return self._act("AcknowledgeIncidents", svc.AcknowledgeIncidentsRequest, incident_ids, api_key)
 
-    def resolve(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+    def resolve(
+        self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None, actor: str | None = None
+    ) -> list[Incident]:
         return self._act("ResolveIncidents", svc.ResolveIncidentsRequest, incident_ids, api_key)
 
-    def close(self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None) -> list[Incident]:
+    def close(
+        self, incident_ids: Sequence[str], *, api_key: ApiKey | None = None, actor: str | None = None
+    ) -> list[Incident]:
         return self._act("CloseIncidents", svc.CloseIncidentsRequest, incident_ids, api_key)
 
     def _act(
@@ -287,42 +287,7 @@ class IncidentsClient:
         ids: Sequence[str] = (),
     ) -> Any:
         """One rpc with auth and deadline; reads retried on UNAVAILABLE; failures translated."""
-        key = self._team_key if api_key is None else _reveal(api_key)
-        metadata = (("authorization", f"Bearer {key}"),)
-        method = getattr(self._stub, rpc)
-        retries_left = self._read_retries if read else 0
-        attempt = 0
-        while True:
-            started = time.perf_counter()
-            try:
-                response = method(request, timeout=self._timeout, metadata=metadata)
-            except grpc.RpcError as exc:
-                code = code_name(exc)
-                self._observe(rpc, code, time.perf_counter() - started)
-                if code == "UNAVAILABLE" and attempt < retries_left:
-                    delay = self._backoff(attempt)
-                    attempt += 1
-                    logger.info(
-                        "Coralogix %s unavailable; retry %d of %d in %.2fs", rpc, attempt, retries_left, delay
-                    )
-                    time.sleep(delay)
-                    continue
-                raise translate(exc, rpc, ids, secrets=(key,)) from exc
-            self._observe(rpc, "OK", time.perf_counter() - started)
-            return response
-
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: half to all of base * 2**attempt, capped."""
-        ceiling = min(self._backoff_max, self._backoff_base * (2.0**attempt))
-        return ceiling * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
-
-    def _observe(self, rpc: str, code: str, seconds: float) -> None:
-        if self._observer is None:
-            return
-        try:
-            self._observer(rpc, code, seconds)
-        except Exception:
-            logger.exception("the call observer failed for %s", rpc)
+        return self._caller.call(getattr(self._stub, rpc), rpc, request, read=read, api_key=api_key, ids=ids)
 
 
 def connect(

@@ -156,7 +156,8 @@ def event_kind_from_pb(value: int) -> EventKind:
 
 
 def event_kind_to_pb(value: EventKind) -> _PbEventType.ValueType:
-    return _EVENT_KIND_TO_PB[value]
+    """The wire type; UNSPECIFIED for the kinds only Cases has (`CASES_ONLY_EVENT_KINDS`)."""
+    return _EVENT_KIND_TO_PB.get(value, _PbEventType.INCIDENT_EVENT_TYPE_UNSPECIFIED)
 
 
 # ------------------------------------------------------------------------------------------ times
@@ -394,7 +395,7 @@ def assignment_to_pb(value: Assignment) -> assignee_pb2.Assignment:
 
 def event_to_pb(value: IncidentEvent) -> incident_event_pb2.IncidentEvent:
     m = incident_event_pb2.IncidentEvent(
-        id=_string(value.id), incident_event_type=_EVENT_KIND_TO_PB[value.kind]
+        id=_string(value.id), incident_event_type=event_kind_to_pb(value.kind)
     )
     if value.actor is not None:
         m.originator_type = incident_event_pb2.ORIGINATOR_TYPE_ADMINISTRATIVE

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import grpc
 
+from bot.domain import Incident
 from bot.errors import (
     CoralogixAuthError,
     CoralogixError,
@@ -16,6 +17,9 @@ from bot.errors import (
 )
 
 READ_PERMISSION = "incidents:read"
+CASE_READ_PERMISSION = "case:Read"
+
+_WRITE_VERBS = ("Acknowledge", "Assign", "Unassign", "Resolve", "Close")
 
 # rpc -> (the permission it needs, what it does, as in "Coralogix could not <do it>").
 _RPCS: dict[str, tuple[str, str]] = {
@@ -30,7 +34,17 @@ _RPCS: dict[str, tuple[str, str]] = {
     "UnassignIncidents": ("incidents:assign", "unassign"),
     "ResolveIncidents": ("incidents:close", "resolve"),
     "CloseIncidents": ("incidents:close", "close"),
+    # Cases (CasesService and CaseEventsService; one case id per write)
+    "GetCase": (CASE_READ_PERMISSION, "get the case"),
+    "ListCases": (CASE_READ_PERMISSION, "list cases"),
+    "ListEvents": (CASE_READ_PERMISSION, "get the case's events"),
+    "AcknowledgeCase": ("case:Acknowledge", "acknowledge"),
+    "AssignCase": ("case:Assign", "assign"),
+    "UnassignCase": ("case:Assign", "unassign"),
+    "ResolveCase": ("case:Close", "resolve"),
+    "CloseCase": ("case:Close", "close"),
 }
+_CASE_RPCS = frozenset({"GetCase", "ListCases", "ListEvents"} | {f"{w}Case" for w in _WRITE_VERBS})
 
 _MAX_DETAIL = 300
 _REDACTED = "***"
@@ -58,8 +72,9 @@ def translate(
         )
     if code is grpc.StatusCode.NOT_FOUND and incident_ids:
         incident_id = _named_id(detail, incident_ids)
+        noun = "case" if rpc in _CASE_RPCS else "incident"
         return IncidentNotFoundError(
-            f"There is no incident {incident_id} in Coralogix",
+            f"There is no {noun} {incident_id} in Coralogix",
             incident_id=incident_id,
             rpc=rpc,
             code=code_name,
@@ -77,6 +92,32 @@ def translate(
     return CoralogixRequestError(
         f"Coralogix could not {action}: {detail or code_name}{hint}", rpc=rpc, code=code_name
     )
+
+
+class PartialWriteError(CoralogixRequestError):
+    """A write over several ids of which some were done and some failed (Cases: one call per id).
+
+    `results` has every id asked for, shaped as the action service's per-id results: the updated
+    incident, None (done, but the answer did not carry it) or the error it failed with. Ids not tried
+    because an earlier call failed for a reason that holds for all (key, permission, outage) carry
+    that error. A CoralogixRequestError, so code that retries a failed batch id by id still works;
+    reading `results` instead saves repeating the writes that were done.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        results: Mapping[str, Incident | CoralogixError | None],
+        rpc: str = "",
+        code: str = "",
+    ) -> None:
+        super().__init__(message, rpc=rpc, code=code)
+        self.results = dict(results)
+
+    @property
+    def failed(self) -> dict[str, CoralogixError]:
+        return {key: value for key, value in self.results.items() if isinstance(value, CoralogixError)}
 
 
 def code_name(exc: grpc.RpcError) -> str:

@@ -4,17 +4,27 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from bot.domain import Assignment, EventKind, Incident, IncidentEvent, Severity, State, Status
+from bot.domain import (
+    CASES_ONLY_EVENT_KINDS,
+    Assignment,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    Severity,
+    State,
+    Status,
+)
 
 texts = st.text(max_size=20)
 users = st.none() | st.emails()
 times = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC))
+INCIDENT_EVENT_KINDS = [kind for kind in EventKind if kind not in CASES_ONLY_EVENT_KINDS]
 durations = st.timedeltas(min_value=timedelta(days=-3000), max_value=timedelta(days=3000))
 
 
 @st.composite
 def events(draw):
-    kind = draw(st.sampled_from(EventKind))
+    kind = draw(st.sampled_from(INCIDENT_EVENT_KINDS))
     origin = draw(st.sampled_from(["admin", "system", "none"]))
     fields = {
         "id": draw(texts),

@@ -24,7 +24,7 @@ from bot.domain import (
     State,
     Status,
 )
-from tests.coralogix.strategies import events, incidents
+from tests.coralogix.strategies import INCIDENT_EVENT_KINDS, events, incidents
 
 
 @given(incidents)
@@ -45,7 +45,7 @@ def test_event_survives_the_wire(event):
         (convert.severity_to_pb, convert.severity_from_pb, Severity),
         (convert.status_to_pb, convert.status_from_pb, Status),
         (convert.state_to_pb, convert.state_from_pb, State),
-        (convert.event_kind_to_pb, convert.event_kind_from_pb, EventKind),
+        (convert.event_kind_to_pb, convert.event_kind_from_pb, INCIDENT_EVENT_KINDS),
     ],
 )
 def test_enums_both_ways(to_pb, from_pb, members):
@@ -324,3 +324,8 @@ def test_unassigned_group_derived_from_the_total():
     )
     groups = convert.assignee_groups_from_pb([aggregation])
     assert [(g.key["assignee"], g.total) for g in groups] == [("alice@x", 2), ("unassigned", 5)]
+
+
+def test_cases_only_event_kinds_go_out_unspecified():
+    for kind in (EventKind.COMMENT, EventKind.PRIORITY, EventKind.NOTIFICATION):
+        assert convert.event_kind_to_pb(kind) == 0

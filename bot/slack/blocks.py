@@ -37,6 +37,7 @@ from bot.slack.limits import (
     MAX_HEADER_TEXT,
     MAX_MESSAGE_BLOCKS,
     MAX_MODAL_BLOCKS,
+    MAX_PRIVATE_METADATA,
     MAX_SECTION_FIELD,
     MAX_SECTION_FIELDS,
     MAX_SECTION_TEXT,
@@ -550,9 +551,36 @@ def incident_details_modal(
         "callback_id": CallbackId.INCIDENT_DETAILS.value,
         "title": _plain("Incident details"),
         "close": _plain("Close"),
-        "private_metadata": json.dumps({"incident_id": incident.id}, separators=(",", ":")),
+        "private_metadata": _details_metadata(incident.id),
         "blocks": blocks,
     }
+
+
+def details_waiting_modal(incident_id: str, problem: str | None = None) -> dict[str, Any]:
+    """The details modal before Coralogix has answered, or (with `problem`) when it could not.
+
+    Slack lets a click open a modal only within 3 seconds, so this one opens at once and the content
+    replaces it by views.update; `problem` is bot-written text, already fit to show.
+    """
+    shown = f"`{fit(incident_id, 200, code=True)}`"
+    text = (
+        f":warning: {problem}"
+        if problem
+        else f":hourglass_flowing_sand: Reading incident {shown} from Coralogix…"
+    )
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.INCIDENT_DETAILS.value,
+        "title": _plain("Incident details"),
+        "close": _plain("Close"),
+        "private_metadata": _details_metadata(incident_id),
+        "blocks": [_section(truncate(text, MAX_SECTION_TEXT))],
+    }
+
+
+def _details_metadata(incident_id: str) -> str:
+    metadata = json.dumps({"incident_id": incident_id}, separators=(",", ":"))
+    return metadata if len(metadata) <= MAX_PRIVATE_METADATA else ""
 
 
 def _event_context(event: IncidentEvent, slack_user_of: SlackUserOf) -> Block:

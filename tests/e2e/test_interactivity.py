@@ -283,13 +283,16 @@ def test_a_coralogix_error_leaves_the_card_and_tells_the_clicker(world: World) -
     assert world.workspace.message("C0E2E3", card.ts).updates == 0
     assert world.workspace.replies("C0E2E3", card.ts) == []
 
-    # the details button opens the timeline in a modal, on the trigger_id of the click
+    # the details button opens a modal on the trigger_id of the click, then shows the timeline in it
     body, _ = block_actions(world.workspace, card, "incident_details", user="U0ALICE")
     trigger_id = json.loads(parse_qs(body.decode())["payload"][0])["trigger_id"]
     assert world.slack.post(body).status == 200
     opened = wait_for(
-        lambda: [v for v in world.workspace.views() if v.trigger_id == trigger_id], 5, "the details modal"
+        lambda: [v for v in world.workspace.views() if v.trigger_id == trigger_id][1:] or None,
+        5,
+        "the details modal and its content",
     )
+    assert [v.method for v in opened] == ["views.update"]
     assert opened[0].view["callback_id"] == "incident_details_modal"
     assert "Timeline" in json.dumps(opened[0].view["blocks"])
 

@@ -13,12 +13,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import ActionReport, AssignTarget, CardOrigin, Me, Missing, SlackUserTarget
+from bot.actions import ActionReport, AssignTarget, CardOrigin, Me, SlackUserTarget
 from bot.config import Action
-from bot.slack.blocks import ActionValue, incident_details_modal
+from bot.slack.blocks import ActionValue
 from bot.slack.ids import ActionId
 from bot.slack.listeners.deps import Interactivity
+from bot.slack.listeners.details import open_details
 from bot.slack.listeners.replies import Reply
+from bot.slack.listeners.retired import register_fallback
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ def register(app: App, deps: Interactivity) -> None:
     @app.action(ActionId.LINK.value)
     def on_link(ack: Ack) -> None:
         ack()  # a plain link: Slack opens it; the click only needs acknowledging
+
+    register_fallback(app, deps)  # last: retired action ids of older cards
 
 
 def clicked(body: dict[str, Any]) -> tuple[dict[str, Any], ActionValue | None]:
@@ -107,8 +111,7 @@ def _details(deps: Interactivity) -> Listener:
         if too_fast is not None:
             reply.error(too_fast)
             return
-        job = partial(_open_details, deps, user, value, trigger_id, reply)
-        deps.work.submit(job, on_error=reply.error)
+        open_details(deps, user, value, trigger_id, reply)  # at once: the trigger_id lives 3 seconds
 
     return on_details
 
@@ -157,20 +160,6 @@ def _tell(report: ActionReport, reply: Reply) -> None:
     problems = report.problems
     if problems:
         reply.notice("\n".join(outcome.message for outcome in problems))
-
-
-def _open_details(deps: Interactivity, user: str, value: ActionValue, trigger_id: str, reply: Reply) -> None:
-    identity = deps.service.identity(user)
-    if identity.coralogix_user is None:
-        reply.error(identity.reason)
-        return
-    api_key = deps.queries.read_key(user)
-    found = deps.queries.details(value.incident_id, api_key=api_key)
-    if isinstance(found, Missing):
-        reply.error(found.reason)
-        return
-    view = incident_details_modal(found.incident, found.events, slack_user_of=deps.slack_user_of)
-    deps.gateway.open_view(trigger_id, view)
 
 
 def _user(body: dict[str, Any]) -> str:

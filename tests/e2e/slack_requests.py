@@ -56,6 +56,12 @@ class SlackSender:
             if signature_header is not None
             else signature(signed_with or self.secret, stamp, body)
         )
+        return self.post_raw(
+            body, {"Content-Type": FORM, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": sig}
+        )
+
+    def post_raw(self, body: bytes, headers: Mapping[str, str]) -> Answer:
+        """Posts `body` with exactly these headers (plus Slack's User-Agent): for malformed requests."""
         parts = urlsplit(self.url)
         connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=10)
         started = time.perf_counter()
@@ -64,15 +70,10 @@ class SlackSender:
                 "POST",
                 parts.path,
                 body=body,
-                headers={
-                    "Content-Type": FORM,
-                    "X-Slack-Request-Timestamp": stamp,
-                    "X-Slack-Signature": sig,
-                    "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-                },
+                headers={"User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", **headers},
             )
             response = connection.getresponse()
-            text = response.read().decode()
+            text = response.read().decode(errors="replace")
             return Answer(response.status, text, time.perf_counter() - started)
         finally:
             connection.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import grpc
 import pytest
 
 from bot.actions import CardOrigin, CoralogixUserTarget, OutcomeKind, SlackUserTarget
@@ -241,3 +242,16 @@ def test_a_write_still_unanswered_is_reported_unknown_with_where_to_look(
     assert again.outcome_kinds() == [OutcomeKind.DUPLICATE]
     wait_for(lambda: sim.calls_to("AcknowledgeIncidents"), 10, "the slow write to be carried out")
     assert len(sim.calls_to("AcknowledgeIncidents")) == 1
+
+
+def test_a_batch_that_may_have_been_written_is_read_back_not_written_again(
+    build: Build, sim: SimulatedCoralogix, client: IncidentsClient
+) -> None:
+    parts = build()
+    first, second = sim.create_incident(application="shop"), sim.create_incident(application="shop")
+    sim.faults.fail_next(grpc.StatusCode.INTERNAL, rpc="ResolveIncidents")  # no telling whether it happened
+
+    report = parts.service.act("U0ALICE", Action.RESOLVE, [first, second])
+
+    assert report.outcome_kinds() == [OutcomeKind.UNKNOWN, OutcomeKind.UNKNOWN]
+    assert len(sim.calls_to("ResolveIncidents")) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.actions.authority import Authority
 from bot.actions.model import (
@@ -27,7 +27,7 @@ from bot.actions.references import Found, IncidentFinder, Missing
 from bot.actions.threads import ThreadNotes
 from bot.config import Action
 from bot.coralogix.client import IncidentsClient
-from bot.domain import Incident, Status
+from bot.domain import Assignment, Incident, Status
 from bot.errors import (
     CoralogixAuthError,
     CoralogixError,
@@ -401,10 +401,27 @@ class ActionService:
         note += f" by <@{caller.slack_id}> from Slack"
         if caller.key.source is KeySource.TEAM:
             note += " (through the team API key)"
+        if late and self._poller_told(action, found.incident.id, assignee):
+            # While we waited, a poll saw the change and wrote its thread line: one line per change.
+            log.info("%s of %s confirmed late; a poll had already announced it", action, found.incident.id)
+            return IncidentOutcome(found.ref, OutcomeKind.DONE, f"{label} {what}.", result or found.incident)
         if result is not None:
             self._redraw(result)
         self._notes.post(found.incident.id, [note])
         return IncidentOutcome(found.ref, OutcomeKind.DONE, f"{label} {what}.", result or found.incident)
+
+    def _poller_told(self, action: Action, incident_id: str, assignee: _Assignee | None) -> bool:
+        """Whether the bot's snapshot already shows the action done (a poll announced it)."""
+        snapshot = self._store.get_snapshot(incident_id)
+        if snapshot is None:
+            return False
+        seen = Incident(
+            id=incident_id,
+            status=snapshot.status,
+            closed_at=datetime.now(UTC) if snapshot.closed else None,
+            assignments=(Assignment(snapshot.assignee),) if snapshot.assignee else (),
+        )
+        return _took_effect(action, seen, assignee)
 
     def _settle(
         self,

@@ -281,3 +281,54 @@ def test_sigterm_releases_the_lease_and_exits_quickly(
             assert store.lease_holder("poller", datetime.now(UTC) - timedelta(seconds=0)) is None
         finally:
             store.close()
+
+
+def test_simultaneous_clicks_on_two_replicas_make_one_write(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    import threading
+
+    from tests.e2e.slack_requests import SlackSender, block_actions
+
+    sim = coralogix.sim
+    [incident] = _new_incidents(sim, 1)
+    config = write_config(tmp_path / "bot.yaml", {**ROUTES, "identity": {"email_domains": ["example.com"]}})
+    with ExitStack() as stack:
+        bots = [
+            stack.enter_context(
+                running_bot(
+                    bot_env(coralogix, slack, database_url, config_path=config, port=free_port()),
+                    tmp_path / f"bot{n}.log",
+                )
+            )
+            for n in range(2)
+        ]
+        wait_for(lambda: _all_posted_once(slack, sim, [incident]), 20, "the card")
+        [channel] = _expected_channels(sim, incident)
+        card = next(
+            m
+            for m in slack.workspace.messages(channel)
+            if (m.metadata or {}).get("event_payload", {}).get("incident_id") == incident
+        )
+        sim.faults.slow(0.5, rpc="AcknowledgeIncidents")
+        users = ["U0ALICE", "U0BOB", "U0CAROL", "U0LEAD", "U0ALICE", "U0BOB"]
+        clicks = [
+            (bots[n % 2], block_actions(slack.workspace, card, "incident_ack", user=user)[0])
+            for n, user in enumerate(users)
+        ]
+        start = threading.Barrier(len(clicks))
+
+        def click(bot: BotProcess, body: bytes) -> None:
+            start.wait()
+            SlackSender(bot.url + "/slack/events").post(body)
+
+        threads = [threading.Thread(target=click, args=pair) for pair in clicks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        wait_for(lambda: sim.calls_to("AcknowledgeIncidents"), 15, "the acknowledgement")
+        wait_for(lambda: len(slack.workspace.responses()) >= len(users) - 1, 15, "answers to the others")
+    assert len(sim.calls_to("AcknowledgeIncidents")) == 1
+    lines = [r.text for r in slack.workspace.replies(channel, card.ts) if "Acknowledged by" in r.text]
+    assert len(lines) == 1

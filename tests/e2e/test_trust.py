@@ -178,6 +178,7 @@ def test_simultaneous_acknowledgements_make_one_write_and_one_thread_line(world:
         world.sim.faults.slow(0, rpc="AcknowledgeIncidents")
     assert statuses == [200] * len(bodies)
     wait_for(lambda: len(world.workspace.responses()) > 0, 10, "the answers to the clicks")
+    wait_for(lambda: world.calls("AcknowledgeIncidents", incident), 10, "the late answer to be recorded")
     assert len(world.calls("AcknowledgeIncidents", incident)) == 1
     assert len(world.thread_says("C0PAYMENTS", incident, "Acknowledged by")) == 1
 
@@ -200,3 +201,18 @@ def _with_value_for(card: SlackMessage, incident_id: str) -> SlackMessage:
                 value["incident_id"] = incident_id
                 element["value"] = json.dumps(value)
     return dataclasses.replace(card, blocks=blocks)
+
+
+def test_an_acknowledgement_answered_after_the_deadline_is_reported_as_done(world: World) -> None:
+    incident = world.sim.create_incident(application="shop")
+    card = world.card("C0PAYMENTS", incident)
+    world.sim.faults.answer_late(11.0, rpc="AcknowledgeIncidents")  # the bot's deadline is 10 s
+    try:
+        world.click(card, "incident_ack", user="U0BOB")
+        wait_for(lambda: f"ack of {incident} confirmed late" in world.bot.log(), 25, "the read-back")
+    finally:
+        world.sim.faults.answer_late(0, rpc="AcknowledgeIncidents")
+    assert len(world.thread_says("C0PAYMENTS", incident, "Acknowledged by")) == 1
+    assert "was not acknowledged" not in json.dumps(world.workspace.responses())
+    wait_for(lambda: world.calls("AcknowledgeIncidents", incident), 10, "the late answer to be recorded")
+    assert len(world.calls("AcknowledgeIncidents", incident)) == 1

@@ -121,6 +121,7 @@ def bot_with_cards(
                 return [messages[0] for messages in found] if all(found) else None
 
             first_cards = wait_for(posted, 60, "every card posted")
+            assert first_cards is not None
             assert [m.metadata["event_payload"]["incident_id"] for m in first_cards] == incidents  # type: ignore[index]
             yield bot, workspace, first_cards
 

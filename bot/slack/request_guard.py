@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
+from slack_bolt.request import BoltRequest
+
 if TYPE_CHECKING:
     from wsgiref.types import InputStream, StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -28,6 +30,8 @@ MAX_SKEW_SECONDS = 5 * 60  # Slack's replay window
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 EVENTS_API_TYPES = frozenset({"url_verification", "event_callback", "app_rate_limited"})
+OBJECT_FIELDS = ("event", "view", "message", "container", "state")
+LIST_FIELDS = ("actions", "authorizations")
 _TIMESTAMP = re.compile(r"[0-9]{1,15}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
@@ -61,26 +65,27 @@ def signature_refusal(
 
 def body_refusal(body: bytes, content_type: str | None) -> Refusal | None:
     """None when Bolt can parse `body`: a form (with `payload=` a JSON object, if any) or an Events API
-    JSON object. Follows Bolt's own rule for which bodies it reads as JSON (`parse_body`)."""
+    JSON object. Follows Bolt's own rule for which bodies it reads as JSON (`parse_body`), then lets Bolt
+    build its request from the body, as it will, to be sure."""
     if not body:
         return _bad("empty body")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return _bad("the body is not UTF-8")
-    raw_type = (content_type or "").split(";")[0]
-    media = raw_type.strip().lower()
+    media = (content_type or "").split(";")[0].strip().lower()
+    document: object = None
     if media == JSON or text.startswith("{"):  # all that Bolt reads as JSON
         try:
             document = json.loads(text)
         except ValueError:
             return _bad("the body is not JSON")
-        if not isinstance(document, dict) or document.get("type") not in EVENTS_API_TYPES:
+        kind = document.get("type") if isinstance(document, dict) else None
+        if not isinstance(kind, str) or kind not in EVENTS_API_TYPES:
             return _bad("a JSON body must be an Events API request; commands and interactions are forms")
-        return None
-    if media != FORM:
+    elif media != FORM:
         return _bad(f"unsupported Content-Type; expected {FORM}")
-    if "payload" in text:  # Bolt's test: then only the `payload` field is read, as JSON
+    elif "payload" in text:  # Bolt's test: then only the `payload` field is read, as JSON
         payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
         if payload is not None:
             try:
@@ -89,6 +94,25 @@ def body_refusal(body: bytes, content_type: str | None) -> Refusal | None:
                 return _bad("payload is not JSON")
             if not isinstance(document, dict):
                 return _bad("payload is not a JSON object")
+    try:
+        parsed = BoltRequest(body=text, headers={"content-type": content_type or ""}).body
+    except Exception:
+        return _bad("not a Slack request Bolt can read")
+    return _shape_refusal(parsed)
+
+
+def _shape_refusal(body: dict[str, object]) -> Refusal | None:
+    """Bolt's middleware and matchers read these fields, when present, as objects (or lists of objects)
+    without checking; Slack always sends them so. Not a full schema of Slack's payloads."""
+    for key in OBJECT_FIELDS:
+        if key in body and not isinstance(body[key], dict):
+            return _bad(f"{key} is not a JSON object")
+    for key in LIST_FIELDS:
+        value = body.get(key, [])
+        if not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+            return _bad(f"{key} is not a list of JSON objects")
+    if "actions" in body and not body["actions"]:
+        return _bad("actions is empty")  # Bolt reads the first one
     return None
 
 

@@ -141,7 +141,7 @@ def block_actions(
     if selected_user is not None:
         action["selected_user"] = selected_user
     response_url = workspace.new_response_url(channel=message.channel, message_ts=message.ts, user=user)
-    payload = {
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM["id"]},
         "api_app_id": "A0SANDBOX",

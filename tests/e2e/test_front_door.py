@@ -86,6 +86,7 @@ def door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Door]:
                 return None
 
             found = wait_for(card, 20, "the incident's card")
+            assert found is not None
             sender = SlackSender(bot.url + "/slack/events")
             door = Door(bot, workspace, coralogix, sender, found)
             assert door.click().status == 200  # Bolt's first request runs auth.test: warm it up

@@ -117,6 +117,7 @@ class Settings(BaseSettings):
     bot_backfill_minutes: int = Field(default=60, ge=0)
     bot_storm_threshold: int = Field(default=10, ge=1)
     bot_require_personal_key: bool = False
+    bot_retention_days: int = Field(default=30, ge=1)
     bot_config: Path | None = None
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
 

@@ -51,6 +51,9 @@ class Metrics:
         self.outbox_pending = Gauge(
             "incidentbot_outbox_pending", "Slack work waiting to be retried", registry=r
         )
+        self.pruned = Counter(
+            "incidentbot_pruned_rows", "Rows forgotten after BOT_RETENTION_DAYS", ["kind"], registry=r
+        )
         self.lease_held = Gauge(
             "incidentbot_poller_lease_held",
             "1 when this replica holds the poller lease",

@@ -26,6 +26,7 @@ from bot.notify.directory import SlackUserDirectory
 from bot.notify.job import PollJob, lease_ttl
 from bot.notify.poller import Poller
 from bot.notify.publisher import CardPublisher
+from bot.notify.retention import RetentionJob
 from bot.slack.app import build_bolt_app
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.listeners import Interactivity, register_listeners
@@ -34,6 +35,8 @@ from bot.store import Store
 from bot.web import MAX_BODY_BYTES, HttpServer, build_wsgi_app
 
 log = logging.getLogger(__name__)
+
+RETENTION_EVERY_MINUTES = 60
 
 
 def utcnow() -> datetime:
@@ -58,6 +61,7 @@ class BotRuntime:
     http: HttpServer
     bolt_app: Any
     interactivity: Interactivity | None = None
+    retention: RetentionJob | None = None
     scheduler: BackgroundScheduler = field(init=False)
     _socket_mode: Any = None
     _stopped: threading.Event = field(default_factory=threading.Event)
@@ -84,6 +88,16 @@ class BotRuntime:
             coalesce=True,
             next_run_time=datetime.now(UTC),
         )
+        if self.retention is not None:
+            self.scheduler.add_job(
+                self.retention,
+                "interval",
+                minutes=RETENTION_EVERY_MINUTES,
+                id="retention",
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+            )
         self.scheduler.start()
         self.job.start_heartbeat()
         log.info(
@@ -217,4 +231,11 @@ def build_runtime(
         http=http,
         bolt_app=bolt_app,
         interactivity=interactivity,
+        retention=RetentionJob(
+            store=store,
+            replica_id=replica,
+            days=settings.bot_retention_days,
+            metrics=metrics,
+            clock=utcnow,
+        ),
     )

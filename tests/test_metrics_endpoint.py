@@ -9,7 +9,7 @@ from typing import TypeVar
 from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import RunningSlackSandbox
 from bot.web import SLACK_EVENTS_PATH
-from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for
+from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for, write_config
 from tests.e2e.slack_requests import SlackSender, block_actions
 from tests.scrape import Scrape
 
@@ -25,11 +25,12 @@ def found(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
 
 
 def _env(coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, database: Path) -> dict[str, str]:
+    config = write_config(database.parent / "bot.yaml", {"identity": {"email_domains": ["example.com"]}})
     return bot_env(
         coralogix,
         slack,
         f"sqlite:///{database}",
-        config_path=None,
+        config_path=config,
         port=free_port(),
         extra={"BOT_DEFAULT_CHANNEL": CHANNEL},
     )

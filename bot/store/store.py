@@ -16,6 +16,7 @@ from bot.store.leases import LeaseQueries
 from bot.store.messages import MessageQueries
 from bot.store.migrations import MIGRATIONS, Migration, current_version, upgrade
 from bot.store.outbox import OutboxQueries
+from bot.store.retention import RetentionQueries
 from bot.store.snapshots import SnapshotQueries
 from bot.store.users import UserQueries
 
@@ -28,6 +29,7 @@ class Store(
     OutboxQueries,
     UserQueries,
     ActionClaimQueries,
+    RetentionQueries,
 ):
     """The bot's persistent state on SQLite or PostgreSQL; every method is one short transaction."""
 

@@ -1,0 +1,65 @@
+"""Forgetting what the bot no longer needs: closed incidents, stale caches, expired claims, dead outbox items.
+
+Each kind is deleted in small batches (one short transaction each), so pruning never holds a lock long
+enough to slow a poll or a click.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.store.base import StoreBase
+from bot.store.tables import action_claims, identity_cache, incident_messages, incident_snapshots, outbox
+
+PRUNE_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """How many rows of each kind one pruning removed."""
+
+    closed_incidents: int = 0
+    identities: int = 0
+    outbox_items: int = 0
+    action_claims: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.closed_incidents + self.identities + self.outbox_items + self.action_claims
+
+
+class RetentionQueries(StoreBase):
+    def prune_older_than(self, cutoff: datetime, now: datetime, *, batch: int = PRUNE_BATCH) -> Pruned:
+        """Closed incidents (snapshot and messages), identity answers and outbox items older than `cutoff`,
+        and action claims expired by `now`."""
+        snaps = incident_snapshots
+        closed = 0
+        old_closed = and_(snaps.c.closed.is_(True), snaps.c.updated_at < cutoff)
+        while ids := self._keys(snaps.c.incident_id, old_closed, batch):
+            with self._write() as conn:
+                conn.execute(delete(incident_messages).where(incident_messages.c.incident_id.in_(ids)))
+                closed += conn.execute(delete(snaps).where(snaps.c.incident_id.in_(ids))).rowcount
+        cache = identity_cache
+        identities = self._drain(cache, cache.c.slack_user_id, cache.c.fetched_at < cutoff, batch)
+        items = self._drain(outbox, outbox.c.id, outbox.c.created_at < cutoff, batch)
+        with self._write() as conn:
+            claims = conn.execute(delete(action_claims).where(action_claims.c.expires_at <= now)).rowcount
+        return Pruned(closed, identities, items, claims)
+
+    def _keys(self, key: ColumnElement[Any], condition: ColumnElement[bool], batch: int) -> list[Any]:
+        with self._read() as conn:
+            return list(conn.execute(select(key).where(condition).limit(batch)).scalars())
+
+    def _drain(
+        self, table: Table, key: ColumnElement[Any], condition: ColumnElement[bool], batch: int
+    ) -> int:
+        removed = 0
+        while keys := self._keys(key, condition, batch):
+            with self._write() as conn:
+                removed += conn.execute(delete(table).where(key.in_(keys))).rowcount
+        return removed

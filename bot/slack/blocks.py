@@ -205,11 +205,19 @@ def fit(raw: str, limit: int, *, code: bool = False, multiline: bool = False) ->
     return body.rstrip() + "…"
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def date_token(moment: datetime) -> str:
-    """A Slack date token (shown in each reader's time zone) with an ISO 8601 UTC fallback."""
+    """A Slack date token, which Slack shows in each reader's own time zone ("Today 14:06").
+
+    The fallback, for clients that cannot render the token, is plain words in UTC ("Dec 2, 2026 14:06
+    UTC"), not ISO 8601, which reads poorly and breaks mid-word in a narrow column.
+    """
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     epoch = int(utc.timestamp())
-    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = datetime.fromtimestamp(epoch, UTC)
+    fallback = f"{_MONTHS[at.month - 1]} {at.day}, {at.year} {at:%H:%M} UTC"
     return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 

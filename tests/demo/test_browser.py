@@ -6,7 +6,9 @@ with the card's button; the card then shows it acknowledged and its thread says 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -185,12 +187,14 @@ MRKDWN_CASES = [
     ("<https://acme.example/x>", "https://acme.example/x", "https://acme.example/x"),
     ("<@U0BOB> and <@U0NOBODY>", "@bob and @U0NOBODY", None),
     ("<#C0SEARCH> <!here>", "#search @here", None),
-    (
-        "Updated <!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20Z>",
-        "Updated 2023-11-14T22:13:20Z",
+    (  # noon UTC: the same day in every time zone from UTC-11 to UTC+11
+        "Updated <!date^1700049600^{date_num}|Nov 15, 2023 12:00 UTC>",
+        "Updated 2023-11-15",
         None,
     ),
+    ("<!date^1700049600^{no_such_token}|Nov 15, 2023 12:00 UTC>", "Nov 15, 2023 12:00 UTC", None),
     (":red_circle: Critical :no_such_emoji:", "🔴 Critical :no_such_emoji:", None),
+    (":large_orange_circle: *checkout 5xx*", "🟠error checkout 5xx", None),  # the label beside the colour
     ("&lt;script&gt;alert(1)&lt;/script&gt; 5 &amp; 6", "<script>alert(1)</script> 5 & 6", None),
     ("<javascript:alert(1)|click me>", "click me", None),
 ]
@@ -216,3 +220,76 @@ def test_mrkdwn_reads_as_in_slack_and_never_injects_markup(demo: DemoStack, brow
         assert (shown, link, injected) == (text, href, 0), source
     assert rendered[0][3] == ["B:Severity", "I:nobody", "S:gone"]
     assert rendered[1][3] == ["CODE:code with *stars*"]
+
+
+def test_cards_label_severity_in_words_and_dates_read_as_dates(demo: DemoStack, browser: Any) -> None:
+    incident_id = demo.feed.create(severity="warning", application="auth")  # routed to the default channel
+    open_page(browser, demo, "U0ALICE")
+    click(browser, '#channel-list li[data-channel="C0INCIDENTS"]', "#incidents in the channel list")
+    card = f'#messages .message[data-incident="{incident_id}"]'
+    wait_until(browser, lambda d: css(d, f"{card} .block-header .emoji-label"), "the card's severity label")
+
+    [label] = css(browser, f"{card} .block-header .emoji-label")
+    assert label.get_attribute("textContent") == "warning"
+    assert label.is_displayed()
+    fields = css(browser, f"{card} .fields .field")
+    assert "Warning" in fields[0].text and not css(
+        browser, f"{card} .fields .emoji-label"
+    )  # already in words
+    created = css(browser, f"{card} .fields .date")[0]
+    assert re.fullmatch(r"(Today|Yesterday|Tomorrow|[A-Z][a-z]{2} \d{1,2}, \d{4}) \d{2}:\d{2}", created.text)
+    assert created.get_attribute("title").endswith(" UTC")
+    assert created.value_of_css_property("white-space") == "nowrap"
+    assert page_errors(browser) == []
+
+
+def _at_least(selector: str, count: int, driver: Any) -> bool:
+    return len(css(driver, selector)) >= count
+
+
+def test_own_reply_is_brought_into_view_and_the_composer_complaint_goes(
+    demo: DemoStack, browser: Any
+) -> None:
+    browser.set_window_size(1200, 600)
+    open_page(browser, demo, "U0LEAD")
+    click(browser, '#channel-list li[data-channel="C0PAYMENTS"]', "#payments in the channel list")
+    composer = css(browser, "#composer-input")[0]
+    replies = "#messages .message.ephemeral"
+    for sent in range(1, 30):  # fill the channel until it scrolls well beyond one screen
+        composer.send_keys("/cx help\n")
+        wait_until(browser, partial(_at_least, replies, sent), "the help answer")
+        if browser.execute_script(
+            "const b = arguments[0]; return b.scrollHeight > 3 * b.clientHeight;",
+            css(browser, "#messages")[0],
+        ):
+            break
+    before = len(css(browser, replies))
+    browser.execute_script("document.getElementById('messages').scrollTop = 0;")
+
+    composer.send_keys("/cx whoami\n")
+
+    def newest_in_view(d: Any) -> bool:
+        found = css(d, replies)
+        if len(found) <= before:
+            return False
+        return bool(
+            d.execute_script(
+                "const r = arguments[0].getBoundingClientRect(), box = arguments[1].getBoundingClientRect();"
+                "return r.top >= box.top - 1 && r.top < box.bottom;",
+                found[-1],
+                css(d, "#messages")[0],
+            )
+        )
+
+    wait_until(browser, newest_in_view, "the answer to /cx whoami scrolled into view")
+
+    composer.send_keys("hello\n")
+    error = css(browser, "#composer-error")[0]
+    wait_until(browser, lambda d: "Only slash commands" in error.text, "the composer's complaint")
+    click(browser, '#channel-list li[data-channel="C0SEARCH"]', "another channel")
+    assert error.text == ""
+    composer.send_keys("hello\n")
+    wait_until(browser, lambda d: "Only slash commands" in error.text, "the complaint again")
+    choose(browser, "#user-picker", "U0ALICE")
+    wait_until(browser, lambda d: error.text == "", "the complaint to go when someone else is picked")
+    assert page_errors(browser) == []

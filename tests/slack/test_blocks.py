@@ -256,7 +256,7 @@ def test_closed_status_has_a_marker_and_time() -> None:
 
 
 def test_created_time_is_a_slack_date_token() -> None:
-    token = "<!date^1704110400^{date_short_pretty} {time}|2024-01-01T12:00:00Z>"
+    token = "<!date^1704110400^{date_short_pretty} {time}|Jan 1, 2024 12:00 UTC>"
     assert date_token(CREATED) == token
     assert date_token(datetime(2024, 1, 1, 12, 0)) == token  # naive means UTC
     assert date_token(datetime(2024, 1, 1, 14, 0, 0, 999, tzinfo=timezone(timedelta(hours=2)))) == token

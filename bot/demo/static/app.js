@@ -18,6 +18,18 @@
     calendar: "📅", clock3: "🕒", inbox_tray: "📥", outbox_tray: "📤", electric_plug: "🔌",
     small_red_triangle: "🔺", small_blue_diamond: "🔹", heavy_minus_sign: "➖", heavy_plus_sign: "➕",
   };
+  // What a severity or status emoji means, shown beside it unless the text right after already says so:
+  // without an emoji font the glyph is a blank box, and a colour alone is no label anyway.
+  const EMOJI_LABELS = {
+    red_circle: "critical", large_orange_circle: "error", large_yellow_circle: "warning",
+    large_blue_circle: "info", white_circle: "low", black_circle: "unknown severity",
+    rotating_light: "triggered", eyes: "acknowledged", white_check_mark: "resolved", lock: "closed",
+    mute: "muted", grey_question: "unknown",
+  };
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+  const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const REPLY_WAIT_MS = 60000;
 
   const view = {
     user: localStorage.getItem("demo.user") || "U0ALICE",
@@ -29,6 +41,7 @@
     dismissed: new Set(), // ephemeral message_ts dismissed by this person
     modalKey: null,
     pendingConfirm: null,
+    awaitingReply: null, // {channel, known: Set of ephemeral ts, until}: the person's own /cx answer
   };
   const $ = (id) => document.getElementById(id);
   const usersById = () => Object.fromEntries((view.state ? view.state.users : []).map((u) => [u.id, u]));
@@ -115,7 +128,52 @@
   }
 
   function emojify(html) {
-    return html.replace(/:([a-z0-9_+\-]+):/g, (whole, name) => EMOJI[name] || whole);
+    return html.replace(/:([a-z0-9_+\-]+):/g, (whole, name, offset, all) => {
+      const glyph = EMOJI[name];
+      if (!glyph) return whole;
+      const label = EMOJI_LABELS[name];
+      if (!label) return `<span class="emoji">${glyph}</span>`;
+      const shown = `<span class="emoji" role="img" aria-label="${label}">${glyph}</span>`;
+      const next = all.slice(offset + whole.length).replace(/^(\s|<[^>]*>|\[)+/, "").toLowerCase();
+      return next.startsWith(label) ? shown : `${shown}<span class="emoji-label">${label}</span>`;
+    });
+  }
+
+  // Slack's date tokens, <!date^EPOCH^FORMAT|fallback>, in the reader's own time zone.
+  function slackDate(epoch, format, fallback) {
+    if (!Number.isFinite(epoch) || !format) return fallback;
+    const date = new Date(epoch * 1000);
+    const dayStart = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+    const days = Math.round((dayStart(date) - dayStart(new Date())) / 86400000);
+    const pretty = (plain) => ({ 0: "Today", [-1]: "Yesterday", 1: "Tomorrow" })[days] || plain;
+    const day = date.getDate();
+    const nth = day % 10 === 1 && day !== 11 ? "st" : day % 10 === 2 && day !== 12 ? "nd"
+      : day % 10 === 3 && day !== 13 ? "rd" : "th";
+    const month = MONTHS[date.getMonth()];
+    const full = `${month} ${day}${nth}, ${date.getFullYear()}`;
+    const short = `${month.slice(0, 3)} ${day}, ${date.getFullYear()}`;
+    const long = `${WEEKDAYS[date.getDay()]}, ${full}`;
+    const pad = (n) => String(n).padStart(2, "0");
+    const seconds = Math.round((Date.now() - date.getTime()) / 1000);
+    const ago = Math.abs(seconds) < 60 ? "just now"
+      : Math.abs(seconds) < 3600 ? `${Math.round(Math.abs(seconds) / 60)} minutes ${seconds > 0 ? "ago" : "from now"}`
+      : Math.abs(seconds) < 86400 ? `${Math.round(Math.abs(seconds) / 3600)} hours ${seconds > 0 ? "ago" : "from now"}`
+      : short;
+    const tokens = {
+      date_num: `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(day)}`,
+      date: full, date_short: short, date_long: long,
+      date_pretty: pretty(full), date_short_pretty: pretty(short), date_long_pretty: pretty(long),
+      time: `${pad(date.getHours())}:${pad(date.getMinutes())}`,
+      time_secs: `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`,
+      ago,
+    };
+    let unknown = false;
+    const text = format.replace(/\{([a-z_]+)\}/g, (whole, name) => {
+      if (name in tokens) return tokens[name];
+      unknown = true;
+      return whole;
+    });
+    return unknown ? fallback : text;
   }
 
   function styleText(html) {
@@ -138,9 +196,10 @@
       return `<span class="mention">#${escapeHtml(label || (channel ? channel.name : target.slice(1)))}</span>`;
     }
     if (target.startsWith("!date^")) {
-      const epoch = Number(target.split("^")[1]);
-      const local = Number.isFinite(epoch) ? new Date(epoch * 1000).toLocaleString() : "";
-      return `<span class="date" title="${escapeHtml(local)}">${escapeHtml(decodeEntities(label || local))}</span>`;
+      const [, epoch, format] = target.split("^");
+      const fallback = decodeEntities(label || "");
+      const shown = slackDate(Number(epoch), decodeEntities(format || ""), fallback);
+      return `<span class="date" title="${escapeHtml(fallback)}">${escapeHtml(shown)}</span>`;
     }
     if (target.startsWith("!subteam^")) {
       return `<span class="mention">${escapeHtml(label || "@team")}</span>`;
@@ -543,11 +602,32 @@
       const before = box.children.length;
       reconcile(box, channelItems(channel));
       if (atBottom || box.children.length > before && before === 0) box.scrollTop = box.scrollHeight;
+      showOwnReply(box, channel.id);
       view.seen[channel.id] = channel.messages.length;
     }
     renderThread();
     renderModal(state);
     renderCoralogix(state.coralogix);
+  }
+
+  // The answer to the person's own command may land below what they see (they scrolled up): bring it in.
+  function showOwnReply(box, channelId) {
+    const waiting = view.awaitingReply;
+    if (!waiting) return;
+    if (waiting.channel !== channelId || Date.now() > waiting.until) { view.awaitingReply = null; return; }
+    const reply = Array.from(box.querySelectorAll(".message.ephemeral")).find((node) => !waiting.known.has(node.dataset.ts));
+    if (!reply) return;
+    view.awaitingReply = null;
+    reply.classList.add("arrived");
+    reply.scrollIntoView({ block: "nearest" });
+  }
+
+  function ephemeralsIn(channelId) {
+    return new Set(view.state.ephemerals.filter((e) => e.channel === channelId).map((e) => e.message_ts));
+  }
+
+  function clearComposerError() {
+    $("composer-error").textContent = "";
   }
 
   function renderUserPicker(state) {
@@ -595,7 +675,7 @@
     view.channel = channelId;
     localStorage.setItem("demo.channel", channelId);
     $("messages").replaceChildren();
-    $("composer-error").textContent = "";
+    clearComposerError();
     render();
     $("messages").scrollTop = $("messages").scrollHeight;
   }
@@ -754,6 +834,13 @@
   // --------------------------------------------------------------------------------------- wiring
 
   function wire() {
+    // The composer's complaint is about the last thing typed there: anything else the person does clears it.
+    for (const kind of ["click", "change"]) {
+      document.addEventListener(kind, (event) => {
+        if (!$("composer").contains(event.target)) clearComposerError();
+      }, true);
+    }
+    $("composer-input").addEventListener("input", clearComposerError);
     $("user-picker").addEventListener("change", (event) => {
       view.user = event.target.value;
       localStorage.setItem("demo.user", view.user);
@@ -771,8 +858,9 @@
         $("composer-error").textContent = `Only slash commands reach the bot here: try ${view.state.slash_command} help`;
         return;
       }
-      $("composer-error").textContent = "";
+      clearComposerError();
       input.disabled = true;
+      view.awaitingReply = { channel: view.channel, known: ephemeralsIn(view.channel), until: Date.now() + REPLY_WAIT_MS };
       const outcome = await act("/api/command", { channel: view.channel, text }, { quiet: true });
       input.disabled = false;
       input.focus();
@@ -819,5 +907,5 @@
   wire();
   loop();
   // for the page's own tests: the mrkdwn renderer, as the page uses it
-  window.incidentBotDemo = Object.freeze({ mrkdwn });
+  window.incidentBotDemo = Object.freeze({ mrkdwn, slackDate });
 })();

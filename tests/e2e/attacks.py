@@ -71,22 +71,31 @@ def push_body(port: int, total: int, *, chunked: bool = False, host: str = "127.
     return Pushed(_status_of(answer), sent)
 
 
-@contextlib.contextmanager
-def stalled_connections(
-    port: int, count: int, *, declared: int = 4096, sent: int = 100, host: str = "127.0.0.1"
-) -> Iterator[list[socket.socket]]:
-    """`count` connections that each send headers declaring a `declared`-byte body, then `sent` bytes of
-    it, and go silent; closed on exit."""
+def stalled_connection(
+    port: int, *, declared: int = 4096, sent: int = 100, host: str = "127.0.0.1"
+) -> socket.socket:
+    """A connection that sends headers declaring a `declared`-byte body, then `sent` bytes of it, and
+    goes silent."""
     head = (
         f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: {host}\r\n"
         f"Content-Type: {FORM}\r\nContent-Length: {declared}\r\n\r\n"
     ).encode()
+    sock = socket.create_connection((host, port), timeout=10)
+    try:
+        sock.sendall(head + b"x" * sent)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+@contextlib.contextmanager
+def stalled_connections(port: int, count: int, *, host: str = "127.0.0.1") -> Iterator[list[socket.socket]]:
+    """`count` stalled connections (`stalled_connection`), closed on exit."""
     sockets: list[socket.socket] = []
     try:
         for _ in range(count):
-            sock = socket.create_connection((host, port), timeout=10)
-            sockets.append(sock)
-            sock.sendall(head + b"x" * sent)
+            sockets.append(stalled_connection(port, host=host))
         yield sockets
     finally:
         for sock in sockets:

@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.demo.command import run_demo
 
-    return run_demo(port=args.port, seed=args.seed, out=out, err=err)
+    return run_demo(port=args.port, seed=args.seed, host=args.host, out=out, err=err)
 
 
 def _sandbox_coralogix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--port", type=int, default=8080, help="port of the demo page (0: any free port)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the simulated incidents")
+    demo.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the demo page listens on (default 127.0.0.1, this machine only; "
+        "this machine's address or 0.0.0.0 lets other machines open it)",
+    )
     demo.set_defaults(handler=_demo)
 
     sandbox = commands.add_parser("sandbox", help="run a stand-in service on this machine")

@@ -1,4 +1,7 @@
-"""Background life for a long-running sandbox: alerts fire, clear and fire again; people act in the UI."""
+"""Background life for a long-running sandbox: alerts fire, clear and fire again; people act in the UI.
+
+`churn_step` changes the incidents simulator, `cases_churn_step` the Cases one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ import random
 from collections.abc import Callable
 
 from bot.coralogix.pb import incident_pb2
+from bot.coralogix.pb.cases.case_pb2 import Case
+from bot.sandbox.coralogix.cases_model import CaseState, CaseStatus
+from bot.sandbox.coralogix.cases_simulator import SimulatedCases
 from bot.sandbox.coralogix.errors import SandboxError
 from bot.sandbox.coralogix.model import State, Status
 from bot.sandbox.coralogix.simulator import SIMULATED_USERS, SimulatedCoralogix
@@ -66,5 +72,47 @@ def churn_step(sim: SimulatedCoralogix, rng: random.Random) -> str:
         else:
             action, target = "open", sim.create_incident(severity=None)
     except SandboxError as refused:  # someone (the bot) changed it in between
+        return f"{action} {target} refused: {refused}"
+    return f"{action} {target}"
+
+
+def _acknowledgeable(case: Case) -> bool:
+    return case.status == CaseStatus.CASE_STATUS_OPEN and case.state != CaseState.CASE_STATE_RESOLVED
+
+
+def cases_churn_step(sim: SimulatedCases, rng: random.Random) -> str:
+    """`churn_step` for the Cases simulator: cases open, clear, fire again; people act and comment."""
+    action = rng.choices(
+        ["open", "acknowledge", "assign", "clear", "refire", "close", "priority", "comment"],
+        weights=[35, 15, 10, 15, 10, 5, 5, 5],
+    )[0]
+    person = rng.choice(SIMULATED_USERS)
+    cases = [sim.case(case_id) for case_id in sim.case_ids()]
+    open_ = [case for case in cases if case.status != CaseStatus.CASE_STATUS_CLOSED]
+
+    def pick(wanted: Callable[[Case], bool]) -> str | None:
+        candidates = [case.id for case in open_ if wanted(case)]
+        return rng.choice(candidates) if candidates else None
+
+    target: str | None = None
+    try:
+        if action == "acknowledge" and (target := pick(_acknowledgeable)):
+            sim.acknowledge(target, person)
+        elif action == "assign" and (target := pick(lambda c: True)):
+            sim.assign(target, person, person)
+        elif action == "clear" and (target := pick(lambda c: c.state != CaseState.CASE_STATE_RESOLVED)):
+            sim.auto_resolve(target)
+        elif action == "refire" and (target := pick(lambda c: c.state == CaseState.CASE_STATE_RESOLVED)):
+            sim.retrigger(target)
+        elif action == "close" and (target := pick(lambda c: c.state == CaseState.CASE_STATE_RESOLVED)):
+            sim.close(target, person)
+        elif action == "priority" and (target := pick(lambda c: True)):
+            sim.set_priority(target, rng.choice(["P1", "P2", "P3"]))
+        elif action == "comment" and (target := pick(lambda c: True)):
+            words = rng.choice(["Looking into it.", "Rolled back.", "Still seeing errors."])
+            sim.comment(target, words, person)
+        else:
+            action, target = "open", sim.create_case(severity=None)
+    except SandboxError as refused:
         return f"{action} {target} refused: {refused}"
     return f"{action} {target}"

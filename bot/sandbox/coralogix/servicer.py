@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import grpc
 from google.protobuf import wrappers_pb2
@@ -17,6 +17,7 @@ from bot.coralogix.pb import incidents_service_pb2 as pb
 from bot.coralogix.pb import incidents_service_pb2_grpc
 from bot.sandbox.coralogix.accounts import ACKNOWLEDGE, ASSIGN, CLOSE, READ, ApiKey
 from bot.sandbox.coralogix.errors import InvalidRequest, NotImplementedRpc, SandboxError
+from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.simulator import RecordedCall, SimulatedCoralogix
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,13 @@ RPC_PERMISSIONS: dict[str, str] = {
     "ResolveIncidentByEventId": CLOSE,
 }
 
+PERSONAL_KEY_RPCS: dict[str, str] = {
+    "AcknowledgeIncidents": "acknowledging",
+    "AcknowledgeIncidentByEventId": "acknowledging",
+    "AssignIncidents": "assigning",
+}
+"""What needs a personal (user-owned) key when the simulator's `personal_key_rules` is on."""
+
 
 class _Refusal(Exception):  # noqa: N818 - internal control flow, never leaves this module
     def __init__(self, code: grpc.StatusCode, details: str) -> None:
@@ -62,6 +70,73 @@ def bearer_key(metadata: Iterable[tuple[str, Any]] | None) -> str | None:
         if scheme.lower() == "bearer" and token.strip():
             return token.strip()
     return None
+
+
+class Account(Protocol):
+    """What the rpc wrapper needs of a simulator (the Incidents one and the Cases one both are)."""
+
+    @property
+    def faults(self) -> FaultInjector: ...
+
+    def api_key(self, key: str) -> ApiKey | None: ...
+
+    def record_call(self, call: RecordedCall) -> None: ...
+
+
+Refusal = Callable[[ApiKey], str | None]
+"""A rule past the permission check: the PERMISSION_DENIED detail for this key, or None to go on."""
+
+
+def serve_rpc(
+    account: Account,
+    rpc: str,
+    request: Req,
+    context: Any,
+    handler: Callable[[ApiKey, Req], Resp],
+    *,
+    permission: str,
+    refuse: Refusal | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Resp:
+    """Faults first (as a network would), then the key, its permission, `refuse`, and the handler.
+
+    Every call is recorded with its outcome; a refusal or a `SandboxError` aborts the call with its code.
+    """
+    api_key = bearer_key(context.invocation_metadata())
+    key = account.api_key(api_key) if api_key else None
+    user_id = key.user_id if key else None
+    try:
+        decision = account.faults.decide(rpc)
+        if decision.delay > 0:
+            sleep(decision.delay)
+        if decision.code is not None:
+            raise _Refusal(decision.code, decision.details)
+        if key is None:
+            raise _Refusal(grpc.StatusCode.UNAUTHENTICATED, "invalid API key")
+        if not key.allows(permission):
+            raise _Refusal(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"permission denied: the API key of {key.user_id} lacks {permission}",
+            )
+        refused = refuse(key) if refuse is not None else None
+        if refused:
+            raise _Refusal(grpc.StatusCode.PERMISSION_DENIED, refused)
+        response = handler(key, request)
+        if decision.late_answer > 0:  # carried out already; only the answer is late
+            sleep(decision.late_answer)
+    except _Refusal as refusal:
+        code, details = refusal.code, refusal.details
+    except SandboxError as error:
+        code, details = grpc.StatusCode[error.code], str(error)
+    except Exception as error:
+        logger.exception("simulated Coralogix failed on %s", rpc)
+        code, details = grpc.StatusCode.INTERNAL, f"simulator error: {error!r}"
+    else:
+        account.record_call(RecordedCall(rpc, api_key, user_id, request, "OK"))
+        return response
+    account.record_call(RecordedCall(rpc, api_key, user_id, request, code.name, details))
+    context.abort(code, details)
+    raise RuntimeError("context.abort returned")  # grpc's abort always raises
 
 
 def _ids(values: Iterable[wrappers_pb2.StringValue]) -> list[str]:
@@ -83,40 +158,32 @@ class IncidentsServicer(incidents_service_pb2_grpc.IncidentsServiceServicer):
         self._sleep = sleep
 
     def _serve(self, rpc: str, request: Req, context: Any, handler: Callable[[ApiKey, Req], Resp]) -> Resp:
-        """Faults first (as a network would), then the key, its permission, and the handler."""
-        api_key = bearer_key(context.invocation_metadata())
-        key = self._sim.api_key(api_key) if api_key else None
-        user_id = key.user_id if key else None
-        try:
-            decision = self._sim.faults.decide(rpc)
-            if decision.delay > 0:
-                self._sleep(decision.delay)
-            if decision.code is not None:
-                raise _Refusal(decision.code, decision.details)
-            if key is None:
-                raise _Refusal(grpc.StatusCode.UNAUTHENTICATED, "invalid API key")
-            permission = RPC_PERMISSIONS[rpc]
-            if not key.allows(permission):
-                raise _Refusal(
-                    grpc.StatusCode.PERMISSION_DENIED,
-                    f"permission denied: the API key of {key.user_id} lacks {permission}",
-                )
-            response = handler(key, request)
-            if decision.late_answer > 0:
-                self._sleep(decision.late_answer)
-        except _Refusal as refusal:
-            code, details = refusal.code, refusal.details
-        except SandboxError as error:
-            code, details = grpc.StatusCode[error.code], str(error)
-        except Exception as error:
-            logger.exception("simulated Coralogix failed on %s", rpc)
-            code, details = grpc.StatusCode.INTERNAL, f"simulator error: {error!r}"
-        else:
-            self._sim.record_call(RecordedCall(rpc, api_key, user_id, request, "OK"))
-            return response
-        self._sim.record_call(RecordedCall(rpc, api_key, user_id, request, code.name, details))
-        context.abort(code, details)
-        raise RuntimeError("context.abort returned")  # grpc's abort always raises
+        """`serve_rpc` with the rpc's `incidents:*` permission and, when on, the personal-key rule."""
+        return serve_rpc(
+            self._sim,
+            rpc,
+            request,
+            context,
+            handler,
+            permission=RPC_PERMISSIONS[rpc],
+            refuse=self._personal_key_rule(rpc),
+            sleep=self._sleep,
+        )
+
+    def _personal_key_rule(self, rpc: str) -> Refusal | None:
+        action = PERSONAL_KEY_RPCS.get(rpc)
+        if action is None:
+            return None
+
+        def refuse(key: ApiKey) -> str | None:
+            if key.personal or not self._sim.personal_key_rules:
+                return None
+            return (
+                f"permission denied: {action} incidents needs a personal API key; "
+                f"the key of {key.user_id} is a team key"
+            )
+
+        return refuse
 
     # ------------------------------------------------------------ reads
 

@@ -100,8 +100,12 @@ class SimulatedCoralogix:
         api_keys: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
         max_recorded_calls: int = 10_000,
+        personal_key_rules: bool = False,
     ) -> None:
         self.seed = seed
+        self.personal_key_rules = personal_key_rules
+        """The real service's rule: acknowledging and assigning need a personal (user-owned) key; a team
+        key gets PERMISSION_DENIED for them (it may still read, resolve and close). Off by default."""
         self._lock = threading.RLock()
         self._rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
         self._id_rng = random.Random(f"coralogix-sandbox-ids:{seed}")  # noqa: S311
@@ -116,9 +120,12 @@ class SimulatedCoralogix:
 
     # ------------------------------------------------------------ keys and calls
 
-    def add_api_key(self, key: str, user_id: str, permissions: Collection[str] | None = None) -> None:
-        """Register (or replace) a key; permissions None means all incident permissions."""
-        api_key = make_key(user_id, permissions)
+    def add_api_key(
+        self, key: str, user_id: str, permissions: Collection[str] | None = None, *, personal: bool = True
+    ) -> None:
+        """Register (or replace) a key; permissions None means all incident permissions; `personal`
+        False makes it a team key (see `personal_key_rules`)."""
+        api_key = make_key(user_id, permissions, personal=personal)
         with self._lock:
             self._keys[key] = api_key
 

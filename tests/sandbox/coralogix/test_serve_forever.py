@@ -24,7 +24,7 @@ from .support import TEAM
 
 BANNER = re.compile(
     r"^Simulated Coralogix IncidentsService listening on (127\.0\.0\.1:\d+) \(plaintext gRPC\); API keys: "
-    r"cx-team-key \(oncall-bot@example\.com\), cx-alice-key \(alice@example\.com\), "
+    r"cx-team-key \(oncall-bot@example\.com, team key\), cx-alice-key \(alice@example\.com\), "
     r"cx-bob-key \(bob@example\.com\), cx-readonly-key \(viewer@example\.com, read only\)$"
 )
 ROOT = Path(__file__).resolve().parents[3]

@@ -75,3 +75,8 @@ class SlackUnavailableError(SlackError):
 
 class SlackRequestError(SlackError):
     """Slack refused the call (`ok: false`): retrying the same request will not help."""
+
+
+class SlackPermanentError(SlackRequestError):
+    """Slack will never take this work (a channel the bot cannot post to, a message it cannot hold, a dead
+    token): the outbox drops it instead of retrying forever."""

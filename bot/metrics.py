@@ -51,6 +51,12 @@ class Metrics:
         self.outbox_pending = Gauge(
             "incidentbot_outbox_pending", "Slack work waiting to be retried", registry=r
         )
+        self.slack_dropped = Counter(
+            "incidentbot_slack_dropped",
+            "Slack work given up: refused for good, or too old to matter",
+            ["reason"],
+            registry=r,
+        )
         self.pruned = Counter(
             "incidentbot_pruned_rows", "Rows forgotten after BOT_RETENTION_DAYS", ["kind"], registry=r
         )

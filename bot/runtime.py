@@ -216,6 +216,10 @@ def build_runtime(
         slack_handler=slack_handler,
         readiness_problems=lambda: readiness.problems(store.ping),
         metrics=metrics.render,
+        readiness_notes=lambda: [
+            f"Slack: cannot post to {channel} ({error}); invite the bot or fix the route"
+            for channel, error in sorted(gateway.channel_problems().items())
+        ],
     )
     http = HttpServer(wsgi, settings.bot_http_host, settings.bot_http_port)
     return BotRuntime(

@@ -118,8 +118,13 @@ def build_wsgi_app(
     slack_handler: WSGIApplication | None,
     readiness_problems: Callable[[], list[str]],
     metrics: Callable[[], bytes],
+    readiness_notes: Callable[[], list[str]] = list,
 ) -> WSGIApplication:
-    """Route `/slack/events` to Bolt and serve `/healthz`, `/readyz` and `/metrics`."""
+    """Route `/slack/events` to Bolt and serve `/healthz`, `/readyz` and `/metrics`.
+
+    `readiness_notes` are shown by `/readyz` without failing it (e.g. a channel the bot cannot post to:
+    restarting the pod would not fix that).
+    """
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -134,7 +139,8 @@ def build_wsgi_app(
             problems = readiness_problems()
             if problems:
                 return _plain(start_response, "503 Service Unavailable", "\n".join(problems) + "\n")
-            return _plain(start_response, "200 OK", "ready\n")
+            notes = readiness_notes()
+            return _plain(start_response, "200 OK", "ready\n" + "".join(f"note: {n}\n" for n in notes))
         if path == "/metrics":
             data = metrics()
             start_response(

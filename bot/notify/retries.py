@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.domain import Incident
-from bot.errors import CoralogixError, SlackError, SlackRateLimitedError
+from bot.errors import CoralogixError, SlackError, SlackPermanentError, SlackRateLimitedError
 from bot.metrics import Metrics
 from bot.notify.lanes import run_lanes
 from bot.notify.sender import CardSender
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 STALE_CLAIM_AFTER = timedelta(minutes=2)
 MAX_BACKOFF_SECONDS = 300.0
+MAX_ITEM_AGE = timedelta(hours=24)
+"""Slack work older than this is dropped: a card or thread line a day late helps nobody."""
 VERIFY_MARGIN = timedelta(minutes=5)  # clocks of Slack and the database need not agree to the second
 
 
@@ -69,13 +71,32 @@ class OutboxWorker:
         return done
 
     def _attempt(self, item: OutboxItem, incidents: dict[str, Incident]) -> bool:
+        if self._clock() - item.created_at > MAX_ITEM_AGE:
+            self._drop(item, "expired", f"older than {MAX_ITEM_AGE}")
+            return False
         try:
             self._retry(item, incidents)
+        except SlackPermanentError as exc:
+            self._drop(item, exc.error, str(exc))
+            return False
         except (SlackError, CoralogixError) as exc:
             self._reschedule(item, str(exc), exc)
             return False
         self._store.complete(item.id)
         return True
+
+    def _drop(self, item: OutboxItem, reason: str, why: str) -> None:
+        """Give up on work that can never succeed (or no longer matters): one log line, one count."""
+        log.warning(
+            "outbox: dropped %s in %s for %s after %d attempts: %s",
+            item.kind.value,
+            item.channel,
+            item.incident_id or "a digest",
+            item.attempts,
+            why,
+        )
+        self._metrics.slack_dropped.labels(reason=reason).inc()
+        self._store.complete(item.id)
 
     def _retry(self, item: OutboxItem, incidents: dict[str, Incident]) -> None:
         sender, payload = self._sender, item.payload

@@ -12,7 +12,13 @@ from datetime import datetime, timedelta
 
 from bot.coralogix.client import IncidentsClient
 from bot.domain import Incident
-from bot.errors import CoralogixError, SlackError, SlackRateLimitedError, SlackRequestError
+from bot.errors import (
+    CoralogixError,
+    SlackError,
+    SlackPermanentError,
+    SlackRateLimitedError,
+    SlackRequestError,
+)
 from bot.metrics import Metrics
 from bot.notify.changes import fingerprint
 from bot.slack.blocks import MessagePayload, digest_message, incident_card, thread_note
@@ -200,7 +206,14 @@ class CardSender:
         dedupe_key: str,
         exc: Exception | None,
     ) -> None:
-        """Queue Slack work in the outbox: after the Retry-After of `exc`, a short wait, or at once."""
+        """Queue Slack work in the outbox: after the Retry-After of `exc`, a short wait, or at once.
+
+        Work Slack refused for good (`SlackPermanentError`) is dropped instead: logged and counted.
+        """
+        if isinstance(exc, SlackPermanentError):
+            log.warning("Slack %s in %s dropped (%s): %s", kind.value, channel, incident_id or "digest", exc)
+            self._metrics.slack_dropped.labels(reason=exc.error).inc()
+            return
         if exc is None:
             delay = 0.0
         elif isinstance(exc, SlackRateLimitedError):

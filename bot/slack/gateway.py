@@ -21,13 +21,39 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
-from bot.errors import SlackError, SlackRateLimitedError, SlackRequestError, SlackUnavailableError
+from bot.errors import (
+    SlackError,
+    SlackPermanentError,
+    SlackRateLimitedError,
+    SlackRequestError,
+    SlackUnavailableError,
+)
 from bot.metrics import Metrics
 from bot.slack.blocks import MessagePayload
 from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE, METADATA_EVENT_TYPE
 from bot.slack.profiles import SlackProfile
 
 log = logging.getLogger(__name__)
+
+CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "restricted_action"})
+"""Refusals that say the bot cannot post to a channel at all (shown in /readyz until a post works)."""
+PERMANENT_ERRORS = CHANNEL_ERRORS | frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "message_not_found",
+        "cant_update_message",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "not_authed",
+        "missing_scope",
+    }
+)
+"""Refusals that no retry can turn into success: the outbox drops such work (logged, counted)."""
 
 
 class CountedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -119,6 +145,8 @@ class SlackGateway:
         self.client = client
         self._metrics = metrics
         self._pacer = ChannelPacer(pace_seconds)
+        self._problems_lock = threading.Lock()
+        self._channel_problems: dict[str, str] = {}
 
     def _call(self, method: str, pace: str | None, params: dict[str, Any]) -> Mapping[str, Any]:
         """`pace` names the channel the call writes to (paced), None for reads."""
@@ -130,15 +158,25 @@ class SlackGateway:
             else:
                 response = self.client.api_call(method, params=params)
         except SlackApiError as exc:
-            raise self._translate(method, pace, exc) from exc
+            raise self._translate(method, pace, exc, params.get("channel")) from exc
         except OSError as exc:
             self._metrics.slack_calls.labels(method=method, result="unreachable").inc()
             raise SlackUnavailableError(f"Slack is unreachable ({exc})", method=method) from exc
         self._metrics.slack_calls.labels(method=method, result="ok").inc()
+        if pace is not None and self._channel_problems:
+            with self._problems_lock:
+                self._channel_problems.pop(pace, None)
         data: Mapping[str, Any] = response.data if isinstance(response.data, dict) else {}
         return data
 
-    def _translate(self, method: str, channel: str | None, exc: SlackApiError) -> SlackError:
+    def channel_problems(self) -> dict[str, str]:
+        """Channels Slack said the bot cannot post to (channel -> Slack's error), until a post works."""
+        with self._problems_lock:
+            return dict(self._channel_problems)
+
+    def _translate(
+        self, method: str, channel: str | None, exc: SlackApiError, target: object = None
+    ) -> SlackError:
         status = exc.response.status_code
         error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
         if status == 429:
@@ -157,6 +195,11 @@ class SlackGateway:
             self._metrics.slack_calls.labels(method=method, result="server_error").inc()
             return SlackUnavailableError(f"Slack answered HTTP {status} to {method}", method=method)
         self._metrics.slack_calls.labels(method=method, result="error").inc()
+        if error in CHANNEL_ERRORS and isinstance(target, str):
+            with self._problems_lock:
+                self._channel_problems[target] = error
+        if error in PERMANENT_ERRORS:
+            return SlackPermanentError(f"Slack refused {method}: {error}", method=method, error=error)
         return SlackRequestError(f"Slack refused {method}: {error or status}", method=method, error=error)
 
     def post_message(self, channel: str, payload: MessagePayload, *, thread_ts: str | None = None) -> str:

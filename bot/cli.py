@@ -38,20 +38,36 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.config import load_settings
     from bot.logs import configure_logging, route_uncaught_exceptions, secret_values
     from bot.runtime import build_runtime
-    from bot.signals import wait_for_stop_signal
+    from bot.signals import StopSignals
 
     settings = load_settings(args.config)
     configure_logging(settings.bot_log_format, secret_values(settings))
     route_uncaught_exceptions()
+    signals = StopSignals()  # before anything listens: a SIGTERM during start-up still stops cleanly
+    log = logging.getLogger("bot")
     try:
         runtime = build_runtime(settings)
     except BotError as exc:  # e.g. the HTTP port is taken: one log line in the configured format
-        logging.getLogger("bot").error("%s", exc)
+        log.error("%s", exc)
+        signals.restore()
         return 1
-    runtime.start()
     try:
-        wait_for_stop_signal()
+        runtime.start()
+    except BotError as exc:  # e.g. Slack or Coralogix refused the bot's credentials
+        log.error("%s", exc)
+        runtime.stop()
+        signals.restore()
+        return 1
+    except Exception:
+        log.exception("the bot could not start")
+        runtime.stop()
+        signals.restore()
+        return 1
+    try:
+        if not signals.received:
+            signals.wait()
     finally:
+        signals.restore()
         runtime.stop()
     return 0
 
@@ -68,6 +84,7 @@ def _sandbox_coralogix(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return serve_forever(
         args.port,
         args.seed,
+        api=args.api,
         incidents=args.incidents,
         churn_seconds=args.churn_seconds,
         out=out,
@@ -116,11 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="run a stand-in service on this machine")
     sandboxes = sandbox.add_subparsers(dest="sandbox", metavar="SERVICE", required=True)
     coralogix = sandboxes.add_parser(
-        "coralogix", help="the simulated Coralogix IncidentsService (gRPC, plaintext)"
+        "coralogix", help="the simulated Coralogix IncidentsService or CasesService (gRPC, plaintext)"
     )
     coralogix.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
     coralogix.add_argument("--seed", type=int, default=0, help="seed of the generated incidents")
-    coralogix.add_argument("--incidents", type=int, default=25, help="incidents to start with")
+    coralogix.add_argument(
+        "--api",
+        choices=["incidents", "cases"],
+        default="incidents",
+        help="which API to serve: IncidentsService, or CasesService with CaseEventsService",
+    )
+    coralogix.add_argument("--incidents", type=int, default=25, help="incidents (or cases) to start with")
     coralogix.add_argument(
         "--churn-seconds",
         type=float,

@@ -19,7 +19,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.config import Settings
 from bot.coralogix.client import IncidentsClient, connect
 from bot.coralogix.endpoint import resolve_endpoint
-from bot.errors import SettingsError
+from bot.errors import (
+    BotError,
+    CoralogixAuthError,
+    CoralogixError,
+    CoralogixPermissionError,
+    SettingsError,
+    SlackError,
+    SlackRequestError,
+)
 from bot.health import Readiness
 from bot.metrics import Metrics
 from bot.notify.directory import SlackUserDirectory
@@ -37,6 +45,19 @@ from bot.web import MAX_BODY_BYTES, HttpServer, build_wsgi_app
 log = logging.getLogger(__name__)
 
 RETENTION_EVERY_MINUTES = 60
+REJECTED_TOKEN_ERRORS = frozenset({"invalid_auth", "account_inactive", "token_revoked", "not_authed"})
+
+
+class StartupError(BotError):
+    """The bot must not run: Slack or Coralogix refused its credentials (the message says which)."""
+
+
+def _slack_reason(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return type(exc).__name__
 
 
 def utcnow() -> datetime:
@@ -70,7 +91,9 @@ class BotRuntime:
         self.scheduler = BackgroundScheduler(timezone="UTC")
 
     def start(self) -> None:
+        """Check the credentials, then listen and poll; raises `StartupError` when they are refused."""
         self.store.create_schema()
+        self.verify_credentials()
         self.http.start()
         if self.settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -78,7 +101,13 @@ class BotRuntime:
             self._socket_mode = SocketModeHandler(
                 self.bolt_app, self.settings.slack_app_token.get_secret_value()
             )
-            self._socket_mode.connect()
+            try:
+                self._socket_mode.connect()
+            except Exception as exc:
+                raise StartupError(
+                    f"Slack refused the Socket Mode connection with SLACK_APP_TOKEN ({_slack_reason(exc)}); "
+                    "check the app-level token and its connections:write scope"
+                ) from None
         self.scheduler.add_job(
             self.job,
             "interval",
@@ -107,18 +136,38 @@ class BotRuntime:
             self.settings.bot_poll_interval_seconds,
         )
 
+    def verify_credentials(self) -> None:
+        """Refuse to run on credentials Slack or Coralogix rejected; an outage only warns (polls retry)."""
+        try:
+            self.gateway.auth_test()
+        except SlackRequestError as exc:
+            if exc.error in REJECTED_TOKEN_ERRORS:
+                raise StartupError(
+                    f"Slack rejected SLACK_BOT_TOKEN ({exc.error}); nothing was started"
+                ) from None
+            log.warning("Slack auth.test failed at start-up (%s); carrying on", exc)
+        except SlackError as exc:
+            log.warning("Slack is unreachable at start-up (%s); carrying on, calls will be retried", exc)
+        try:
+            self.client.list_incidents(page_size=1)
+        except (CoralogixAuthError, CoralogixPermissionError) as exc:
+            raise StartupError(f"Coralogix refused CORALOGIX_API_KEY: {exc}; nothing was started") from None
+        except CoralogixError as exc:
+            log.warning("Coralogix is unreachable at start-up (%s); carrying on, polls will retry", exc)
+
     def stop(self) -> None:
-        """Finish the poll in flight, release the lease, close connections."""
+        """Stop accepting work, finish what is in flight, release the lease, close connections."""
         if self._stopped.is_set():
             return
         self._stopped.set()
-        self.scheduler.shutdown(wait=True)
+        self.http.stop()  # no new requests; the ones in hand finish
         if self._socket_mode is not None:
             self._socket_mode.close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)  # the poll in flight finishes
         if self.interactivity is not None:
-            self.interactivity.shutdown()
+            self.interactivity.shutdown()  # clicks and commands in flight finish
         self.job.release()
-        self.http.stop()
         self.client.close_channel()
         self.store.close()
         log.info("incident-bot stopped")

@@ -1,4 +1,4 @@
-"""A running simulated IncidentsService and a real gRPC stub talking to it over a socket."""
+"""A running simulated IncidentsService (or CasesService) and real gRPC stubs talking to it over a socket."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import grpc
 import pytest
 
 from bot.coralogix.pb import incidents_service_pb2_grpc
-from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
+from bot.coralogix.pb.cases import case_events_service_pb2_grpc, cases_service_pb2_grpc
+from bot.sandbox.coralogix import (
+    RunningCasesSandbox,
+    RunningCoralogixSandbox,
+    SimulatedCases,
+    SimulatedCoralogix,
+    start_cases_sandbox,
+    start_coralogix_sandbox,
+)
 
 from .support import ManualClock
 
@@ -33,3 +41,30 @@ def sandbox(sim: SimulatedCoralogix) -> Iterator[RunningCoralogixSandbox]:
 def stub(sandbox: RunningCoralogixSandbox) -> Iterator[incidents_service_pb2_grpc.IncidentsServiceStub]:
     with grpc.insecure_channel(sandbox.address) as channel:
         yield incidents_service_pb2_grpc.IncidentsServiceStub(channel)
+
+
+@pytest.fixture
+def cases_sim(clock: ManualClock) -> SimulatedCases:
+    return SimulatedCases(seed=7, clock=clock)
+
+
+@pytest.fixture
+def cases_sandbox(cases_sim: SimulatedCases) -> Iterator[RunningCasesSandbox]:
+    with start_cases_sandbox(cases_sim) as running:
+        yield running
+
+
+@pytest.fixture
+def cases_channel(cases_sandbox: RunningCasesSandbox) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(cases_sandbox.address) as channel:
+        yield channel
+
+
+@pytest.fixture
+def cases_stub(cases_channel: grpc.Channel) -> cases_service_pb2_grpc.CasesServiceStub:
+    return cases_service_pb2_grpc.CasesServiceStub(cases_channel)
+
+
+@pytest.fixture
+def events_stub(cases_channel: grpc.Channel) -> case_events_service_pb2_grpc.CaseEventsServiceStub:
+    return case_events_service_pb2_grpc.CaseEventsServiceStub(cases_channel)

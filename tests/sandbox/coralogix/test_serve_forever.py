@@ -16,8 +16,10 @@ from pathlib import Path
 import grpc
 import pytest
 
+from bot.cli import build_parser
 from bot.coralogix.pb import incidents_service_pb2 as pb
 from bot.coralogix.pb import incidents_service_pb2_grpc
+from bot.coralogix.pb.cases import cases_service_pb2, cases_service_pb2_grpc
 from bot.sandbox.coralogix import serve_forever, start_coralogix_sandbox
 
 from .support import TEAM
@@ -120,3 +122,48 @@ def test_subprocess_stops_cleanly_on_signal(signum: int) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+CASES_BANNER = re.compile(
+    r"^Simulated Coralogix CasesService and CaseEventsService listening on (127\.0\.0\.1:\d+) "
+    r"\(plaintext gRPC\); API keys: cx-team-key \(oncall-bot@example\.com, team key\), "
+    r"cx-alice-key \(alice@example\.com\), "
+    r"cx-bob-key \(bob@example\.com\), cx-readonly-key \(viewer@example\.com, read only\)$"
+)
+
+
+def test_serves_cases_with_churn() -> None:
+    out, stop, codes = io.StringIO(), threading.Event(), []
+    thread = threading.Thread(
+        target=lambda: codes.append(
+            serve_forever(0, 5, api="cases", incidents=6, churn_seconds=0.02, out=out, stop=stop)
+        )
+    )
+    thread.start()
+    try:
+        match = CASES_BANNER.match(_wait_for_line(out).strip())
+        assert match, out.getvalue()
+        with grpc.insecure_channel(match.group(1)) as channel:
+            stub = cases_service_pb2_grpc.CasesServiceStub(channel)
+
+            def snapshot() -> dict[str, int]:
+                listed = stub.ListCases(cases_service_pb2.ListCasesRequest(), metadata=TEAM, timeout=5)
+                return {case.id: case.update_time.ToNanoseconds() for case in listed.cases}
+
+            first = snapshot()
+            assert len(first) >= 6
+            end = time.monotonic() + 10
+            while snapshot() == first:  # wait for the churn to change something
+                assert time.monotonic() < end, "nothing changed in 10 s of churn"
+    finally:
+        stop.set()
+        thread.join(10)
+    assert codes == [0]
+
+
+def test_the_command_line_picks_the_api() -> None:
+    args = build_parser().parse_args(["sandbox", "coralogix", "--api", "cases", "--port", "0"])
+    assert args.api == "cases"
+    assert build_parser().parse_args(["sandbox", "coralogix"]).api == "incidents"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "coralogix", "--api", "alerts"])

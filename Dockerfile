@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The Coralogix incident bot: `docker build -t incident-bot .`, then
 #   docker run -p 3000:3000 -v incident-bot-data:/data --env-file bot.env incident-bot
-# (bot.env holds SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, CORALOGIX_API_KEY, ...; see docs/install.md).
+# (bot.env, from examples/bot.env, holds SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, CORALOGIX_API_KEY, ...;
+# see README.md, "Installing for real").
 
 # ---- builder: build the wheel and install it with its dependencies into a virtualenv -------------------
 FROM python:3.11-slim AS builder

@@ -6,12 +6,15 @@ a short detail to show after "OK") or raises; a `BotError` already carries the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TextIO
+
+from pydantic import SecretStr
 
 from bot.config import Settings, masked_summary
 from bot.coralogix.endpoint import resolve_endpoint
 from bot.errors import BotError
+from bot.logs import MIN_SECRET_LENGTH
 
 Probe = Callable[[], object]
 
@@ -47,12 +50,27 @@ def configuration_warnings(settings: Settings) -> list[str]:
     warnings = []
     if not settings.routing.routes and settings.bot_default_channel is None:
         warnings.append("no routes and no BOT_DEFAULT_CHANNEL: no incident will be posted")
+    for name, value in secret_settings(settings):
+        if len(value) < MIN_SECRET_LENGTH:
+            warnings.append(
+                f"{name} is only {len(value)} character{'' if len(value) == 1 else 's'} long: "
+                "that looks like a placeholder, not a real "
+                f"secret (and the log masks no value shorter than {MIN_SECRET_LENGTH}, so it is not masked)"
+            )
     if not settings.routing.identity.email_domains:
         warnings.append(
             "e-mail mapping is off (no identity.email_domains in the settings file): only people under "
             "`users:` can act or read"
         )
     return warnings
+
+
+def secret_settings(settings: Settings) -> Iterator[tuple[str, str]]:
+    """(environment variable, value) of every secret that is set."""
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            yield name.upper(), value.get_secret_value()
 
 
 def _print_configuration(settings: Settings, out: TextIO) -> None:

@@ -14,6 +14,9 @@ from typing import TextIO
 from pydantic import SecretStr
 
 REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not masked: a secret of "x" would blank every x of every line, and is no real
+credential anyway (`incident-bot check` says so)."""
 
 
 class SecretRedactor(logging.Filter):
@@ -21,10 +24,10 @@ class SecretRedactor(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        self._secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
     def add(self, secret: str) -> None:
-        if len(secret) >= 6 and secret not in self._secrets:
+        if len(secret) >= MIN_SECRET_LENGTH and secret not in self._secrets:
             self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
 
     def redact(self, text: str) -> str:

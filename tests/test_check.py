@@ -137,3 +137,13 @@ def test_check_prints_the_authority_model_and_warns_when_email_mapping_is_off(tm
     assert "by Slack profile e-mail on example.com (never guests" in output
     assert "may close" in output and "S0LEADS" in output
     assert "responders of pay" in output and "U0ALICE, S0ONCALL" in output
+
+
+def test_a_short_secret_is_called_suspicious() -> None:
+    code, output = check(settings(CORALOGIX_API_KEY="x"), ok, ok)
+    assert code == 0  # a warning, not a problem: the probes decide whether the key works
+    assert (
+        "Warning: CORALOGIX_API_KEY is only 1 character long: that looks like a placeholder, not a real "
+        "secret (and the log masks no value shorter than 8, so it is not masked)"
+    ) in output
+    assert "SLACK_BOT_TOKEN is only" not in check(settings(), ok, ok)[1]

@@ -80,8 +80,8 @@ def test_a_secret_in_an_exception_is_redacted(console: tuple[logging.Logger, io.
 
 
 def test_the_longest_secret_wins_when_one_contains_another() -> None:
-    redactor = SecretRedactor(["abcdef", "abcdefghijkl"])
-    assert redactor.redact("x abcdefghijkl y abcdef") == f"x {REDACTED} y {REDACTED}"
+    redactor = SecretRedactor(["abcdefgh", "abcdefghijklmnop"])
+    assert redactor.redact("x abcdefghijklmnop y abcdefgh") == f"x {REDACTED} y {REDACTED}"
 
 
 def test_secrets_added_later_are_redacted_too() -> None:
@@ -91,10 +91,14 @@ def test_secrets_added_later_are_redacted_too() -> None:
     assert redactor.redact(f"key {OTHER_SECRET}") == f"key {REDACTED}"
 
 
-def test_trivially_short_values_are_not_treated_as_secrets() -> None:
-    """A 1-5 character "secret" would blank out ordinary words everywhere; settings reject such values."""
-    redactor = SecretRedactor(["abc"])
-    assert redactor.redact("abc") == "abc"
+def test_short_values_are_not_treated_as_secrets() -> None:
+    """A "secret" under 8 characters would blank out bits of ordinary lines; `check` flags such values."""
+    redactor = SecretRedactor(["x", "abc", "1234567"])
+    redactor.add("y")
+    line = "x marks the spot: abc 1234567 by"
+    assert redactor.redact(line) == line
+    redactor.add("12345678")
+    assert redactor.redact("key 12345678") == f"key {REDACTED}"
 
 
 # ---------------------------------------------------------------------------------------------- JSON

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.coralogix.client import IncidentsClient
 from bot.domain import Incident, IncidentFilter, Ordering, SortField, Status
+from bot.durations import in_words
 from bot.notify.publisher import CardPublisher, PublishStats
 from bot.store import Store
 
@@ -116,7 +117,9 @@ class Poller:
         self._store.set_cursor(CURSOR, (newest or now).isoformat())
         self._store.set_cursor(RECONCILED, now.isoformat())
         log.info(
-            "first start: %d open incidents of the last %s posted or tracked", len(recent), self._backfill
+            "first start: %d open incidents of the last %s posted or tracked",
+            len(recent),
+            in_words(self._backfill),
         )
         return PollResult(pages=None, changed=len(recent), stats=stats, first_start=True)
 

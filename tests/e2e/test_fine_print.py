@@ -18,7 +18,7 @@ import pytest
 from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import SlackMessage, SlackWorkspace, start_slack_sandbox
 from bot.sandbox.slack.models import OpenView
-from tests.e2e.harness import bot_env, free_port, running_bot, wait_for, write_config
+from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for, write_config
 from tests.e2e.slack_requests import SlackSender, block_actions, slash_command
 
 CHANNEL = "C0INCIDENTS"
@@ -31,6 +31,7 @@ class World:
     sim: SimulatedCoralogix
     workspace: SlackWorkspace
     slack: SlackSender
+    bot: BotProcess
 
     def card(self, incident_id: str) -> SlackMessage:
         def find() -> SlackMessage | None:
@@ -79,7 +80,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     try:
         with running_bot(env, tmp / "bot.log") as bot:
-            yield World(coralogix.sim, slack.workspace, SlackSender(bot.url + "/slack/events"))
+            yield World(coralogix.sim, slack.workspace, SlackSender(bot.url + "/slack/events"), bot)
     finally:
         slack.stop()
         coralogix.stop()
@@ -181,3 +182,13 @@ def test_an_escaped_ampersand_in_a_command_matches_an_ampersand(world: World) ->
 
 def _actions_block_id(message: SlackMessage) -> str:
     return str(next(b for b in message.blocks if b["type"] == "actions")["block_id"])
+
+
+def test_the_first_start_log_says_its_time_span_in_words(world: World) -> None:
+    line = wait_for(
+        lambda: next((line for line in world.bot.log().splitlines() if "first start:" in line), None),
+        15,
+        "the first start's log line",
+    )
+    assert line is not None
+    assert "open incidents of the last 1 hour posted or tracked" in line  # BOT_BACKFILL_MINUTES: 60

@@ -65,8 +65,8 @@ def signature_refusal(
 
 def body_refusal(body: bytes, content_type: str | None) -> Refusal | None:
     """None when Bolt can parse `body`: a form (with `payload=` a JSON object, if any) or an Events API
-    JSON object. Follows Bolt's own rule for which bodies it reads as JSON (`parse_body`), then lets Bolt
-    build its request from the body, as it will, to be sure."""
+    JSON object. Bolt itself parses it here, as it will (its own rule for what is JSON); only a body it
+    cannot read is looked at again, to say why."""
     if not body:
         return _bad("empty body")
     try:
@@ -74,17 +74,29 @@ def body_refusal(body: bytes, content_type: str | None) -> Refusal | None:
     except UnicodeDecodeError:
         return _bad("the body is not UTF-8")
     media = (content_type or "").split(";")[0].strip().lower()
-    document: object = None
-    if media == JSON or text.startswith("{"):  # all that Bolt reads as JSON
+    json_body = media == JSON or text.startswith("{")  # all that Bolt reads as JSON
+    if not json_body and media != FORM:
+        return _bad(f"unsupported Content-Type; expected {FORM}")
+    try:
+        parsed = BoltRequest(body=text, headers={"content-type": content_type or ""}).body
+    except Exception:
+        return _unreadable(text, json_body)
+    if json_body:
+        kind = parsed.get("type")
+        if not isinstance(kind, str) or kind not in EVENTS_API_TYPES:
+            return _bad("a JSON body must be an Events API request; commands and interactions are forms")
+    return _shape_refusal(parsed)
+
+
+def _unreadable(text: str, json_body: bool) -> Refusal:
+    """Why Bolt could not read `text`."""
+    if json_body:
         try:
             document = json.loads(text)
         except ValueError:
             return _bad("the body is not JSON")
-        kind = document.get("type") if isinstance(document, dict) else None
-        if not isinstance(kind, str) or kind not in EVENTS_API_TYPES:
+        if not isinstance(document, dict):
             return _bad("a JSON body must be an Events API request; commands and interactions are forms")
-    elif media != FORM:
-        return _bad(f"unsupported Content-Type; expected {FORM}")
     elif "payload" in text:  # Bolt's test: then only the `payload` field is read, as JSON
         payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
         if payload is not None:
@@ -94,11 +106,7 @@ def body_refusal(body: bytes, content_type: str | None) -> Refusal | None:
                 return _bad("payload is not JSON")
             if not isinstance(document, dict):
                 return _bad("payload is not a JSON object")
-    try:
-        parsed = BoltRequest(body=text, headers={"content-type": content_type or ""}).body
-    except Exception:
-        return _bad("not a Slack request Bolt can read")
-    return _shape_refusal(parsed)
+    return _bad("not a Slack request Bolt can read")
 
 
 def _shape_refusal(body: dict[str, object]) -> Refusal | None:

@@ -85,6 +85,13 @@ def test_wsgi_errors_goes_through_logging(caplog: pytest.LogCaptureFixture) -> N
     assert "wsgi.errors: something odd" in caplog.text
 
 
+def test_the_bots_app_has_the_edge_in_front_of_bolt(caplog: pytest.LogCaptureFixture) -> None:
+    app = build_wsgi_app(slack_handler=raises_at_once, readiness_problems=list, metrics=bytes)
+    with caplog.at_level(logging.ERROR, logger="bot.web"):
+        assert call(app) == ("500 Internal Server Error", b"internal error\n")
+    assert "unhandled error serving POST /slack/events" in caplog.text
+
+
 def test_the_routes_still_answer_behind_the_edge() -> None:
     app = build_wsgi_app(slack_handler=None, readiness_problems=lambda: [], metrics=lambda: b"m 1\n")
     assert call(app, "/slack/events")[0].startswith("405")  # no Slack handler in Socket Mode

@@ -52,7 +52,7 @@ def run_demo(*, port: int, seed: int, out: TextIO, err: TextIO, host: str = "127
     try:
         stack = start_demo(port=port, seed=seed, host=host)
     except OSError as exc:
-        print(f"error: cannot start the demo on {host} port {port}: {exc.strerror or exc}", file=err)
+        print(f"error: cannot start the demo on port {port}: {exc.strerror or exc}", file=err)
         return 1
     warning = host_warning(host, stack.page.port)
     if warning:

@@ -1,14 +1,15 @@
 """The cost of one poll with 10,000 open incidents: idle, and with 20 new plus 20 changed incidents.
 
-The sandboxes (simulated IncidentsService, Slack) run in this process; the bot's poller runs in a fresh
-child process (spawned, so its peak RSS is the bot's own), reached over real sockets. Slack pacing is off
-(pace 0) so the wall time is the bot's work, not Slack's one-message-per-second rule.
+The sandboxes (simulated IncidentsService or, with `--api cases`, CasesService; Slack) run in this
+process; the bot's poller runs in a fresh child process (spawned, so its peak RSS is the bot's own),
+reached over real sockets. Slack pacing is off (pace 0) so the wall time is the bot's work, not Slack's
+one-message-per-second rule.
 
 Prints, per poll: wall time, gRPC calls, bytes received from Coralogix, Slack calls; then the child's peak
 RSS with every incident tracked. Goals: an idle poll reads at most one page; the 40-change poll takes at
 most 200 ms; peak RSS at most 150 MB.
 
-    .venv/bin/python bench/poll.py [--incidents N]
+    .venv/bin/python bench/poll.py [--incidents N] [--api incidents|cases]
 """
 
 from __future__ import annotations
@@ -44,11 +45,11 @@ class ByteCounter(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
         return outcome
 
 
-def worker(conn: Connection, coralogix_address: str, slack_url: str, db_url: str) -> None:
+def worker(conn: Connection, coralogix_address: str, slack_url: str, db_url: str, api: str) -> None:
     """The bot side: client, store, publisher and poller, driven by commands from the parent."""
     from bot.config import RoutingConfig
+    from bot.coralogix.backend import make_backend
     from bot.coralogix.channel import open_channel
-    from bot.coralogix.client import IncidentsClient
     from bot.metrics import Metrics
     from bot.notify.poller import Poller
     from bot.notify.publisher import CardPublisher
@@ -57,7 +58,8 @@ def worker(conn: Connection, coralogix_address: str, slack_url: str, db_url: str
 
     counter = ByteCounter()
     channel = grpc.intercept_channel(open_channel(coralogix_address, insecure=True), counter)
-    client = IncidentsClient(channel, API_KEY)
+    # Any: the poller and publisher are typed for IncidentsClient until they take a CoralogixBackend
+    client: Any = make_backend("cases" if api == "cases" else "incidents", channel, API_KEY)
     store = Store.from_url(db_url)
     store.create_schema()
     metrics = Metrics()
@@ -152,22 +154,36 @@ def _samples(metrics: Any, name: str) -> list[_Sample]:
 def main() -> None:  # noqa: PLR0915 - one scenario, told in order
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--api", choices=["incidents", "cases"], default="incidents")
     args = parser.parse_args()
 
-    from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
+    from bot.sandbox.coralogix import (
+        SimulatedCases,
+        SimulatedCoralogix,
+        start_cases_sandbox,
+        start_coralogix_sandbox,
+    )
     from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
-    sim = SimulatedCoralogix(seed=7)
+    sim: SimulatedCoralogix | SimulatedCases
     old = datetime.now(UTC) - timedelta(days=2)
-    sim.generate(args.incidents, created_at=old)  # older than the backfill: tracked, not posted
-    coralogix = start_coralogix_sandbox(sim)
+    coralogix: Any
+    if args.api == "cases":
+        sim = SimulatedCases(seed=7)
+        sim.generate(args.incidents, created_at=old)  # older than the backfill: tracked, not posted
+        coralogix = start_cases_sandbox(sim)
+    else:
+        sim = SimulatedCoralogix(seed=7)
+        sim.generate(args.incidents, created_at=old)
+        coralogix = start_coralogix_sandbox(sim)
+    print(f"API: {args.api}, {args.incidents} open")
     slack = start_slack_sandbox(SlackWorkspace.with_defaults())
     tmp = tempfile.TemporaryDirectory()
     db_url = f"sqlite:///{tmp.name}/bench.db"
 
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=worker, args=(child, coralogix.address, slack.api_url, db_url))
+    process = ctx.Process(target=worker, args=(child, coralogix.address, slack.api_url, db_url, args.api))
     process.start()
 
     def run(command: str) -> dict[str, Any]:

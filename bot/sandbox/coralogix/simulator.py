@@ -93,6 +93,8 @@ def _always(record: IncidentRecord) -> str | None:
 class SimulatedCoralogix:
     """State and control API of the simulated IncidentsService (see `servicer.py` for the rpcs)."""
 
+    api = "incidents"
+
     def __init__(
         self,
         *,

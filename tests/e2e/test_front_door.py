@@ -215,6 +215,7 @@ def test_200_stalled_connections_neither_hold_threads_nor_stop_a_click(door: Doo
         assert answer.body == ""
         threads_after_click = thread_count(pid)
     assert threads_stalled <= threads_before + 2, (threads_before, threads_stalled)
+    assert threads_stalled < 100, "a bounded pool (about 30 threads in all), not one per connection"
     assert threads_after_click <= threads_before + 8, (threads_before, threads_after_click)
     _only_json_lines(door.log_lines())
 

@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     coralogix_domain: str | None = None
     coralogix_grpc_endpoint: str | None = None
     coralogix_grpc_insecure: bool = False
+    coralogix_api: Literal["incidents", "cases", "auto"] = "auto"
     coralogix_team_url: str | None = None
     bot_database_url: str = "sqlite:///incident-bot.db"
     bot_poll_interval_seconds: int = Field(default=30, ge=1)
@@ -237,6 +238,11 @@ class Settings(BaseSettings):
                 "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
             ) from None
         return value
+
+    @field_validator("coralogix_api", mode="before")
+    @classmethod
+    def _api(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("bot_log_format", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from enum import StrEnum
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
 
-from bot.coralogix.client import IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
 from bot.errors import (
     BotError,
     CoralogixAuthError,
@@ -34,7 +34,7 @@ KeyCheck = Callable[[str], None]
 """Makes one cheap call as the key; raises a CoralogixError when Coralogix does not accept it."""
 
 
-def key_check(client: IncidentsClient) -> KeyCheck:
+def key_check(client: CoralogixBackend) -> KeyCheck:
     """The cheapest call Coralogix can judge a key by: one page of one incident, read as that key."""
 
     def check(key: str) -> None:

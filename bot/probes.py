@@ -11,27 +11,29 @@ Probe = Callable[[], str]
 
 
 def coralogix_probe(settings: Settings) -> Probe:
-    """One ListIncidents of a single incident with the team key."""
+    """One one-item list with the team key, on the API CORALOGIX_API names (or the one `auto` finds)."""
 
     def probe() -> str:
-        from bot.coralogix.client import connect
+        from bot.coralogix.auto import AutoBackend
         from bot.coralogix.endpoint import resolve_endpoint
+        from bot.runtime import coralogix_backend
 
         endpoint = resolve_endpoint(
             settings.coralogix_region, settings.coralogix_domain, settings.coralogix_grpc_endpoint
         )
-        client = connect(
-            endpoint,
-            settings.coralogix_api_key,
-            insecure=settings.coralogix_grpc_insecure,
-            timeout=10.0,
-        )
+        client = coralogix_backend(settings, endpoint)
         try:
             page = client.list_incidents(page_size=1)
+            api = client.api
         finally:
             client.close_channel()
         total = "unknown" if page.total_size is None else str(page.total_size)
-        return f"{endpoint}, {total} incidents visible"
+        things = "cases" if api == "cases" else "incidents"
+        how = "found by CORALOGIX_API=auto" if isinstance(client, AutoBackend) else "CORALOGIX_API"
+        detail = ""
+        if isinstance(client, AutoBackend) and client.detection is not None:
+            detail = f": {client.detection.reason}"
+        return f"{endpoint}, {api.capitalize()} API ({how}{detail}), {total} {things} visible"
 
     return probe
 

@@ -17,7 +17,9 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
-from bot.coralogix.client import IncidentsClient, connect
+from bot.coralogix.auto import AutoBackend
+from bot.coralogix.backend import CoralogixBackend, make_backend
+from bot.coralogix.channel import open_channel
 from bot.coralogix.endpoint import resolve_endpoint
 from bot.errors import (
     BotError,
@@ -72,7 +74,7 @@ def new_replica_id() -> str:
 class BotRuntime:
     settings: Settings
     store: Store
-    client: IncidentsClient
+    client: CoralogixBackend
     gateway: SlackGateway
     publisher: CardPublisher
     job: PollJob
@@ -154,6 +156,8 @@ class BotRuntime:
             raise StartupError(f"Coralogix refused CORALOGIX_API_KEY: {exc}; nothing was started") from None
         except CoralogixError as exc:
             log.warning("Coralogix is unreachable at start-up (%s); carrying on, polls will retry", exc)
+        else:
+            log.info("Coralogix API in use: %s", self.client.api)
 
     def stop(self) -> None:
         """Stop accepting work, finish what is in flight, release the lease, close connections."""
@@ -173,6 +177,15 @@ class BotRuntime:
         log.info("incident-bot stopped")
 
 
+def coralogix_backend(settings: Settings, endpoint: str, metrics: Metrics | None = None) -> CoralogixBackend:
+    """The client of CORALOGIX_API, or one that finds out which API the account answers (`auto`)."""
+    channel = open_channel(endpoint, insecure=settings.coralogix_grpc_insecure)
+    observer = metrics.observe_coralogix if metrics is not None else None
+    if settings.coralogix_api == "auto":
+        return AutoBackend(channel, settings.coralogix_api_key, observer=observer)
+    return make_backend(settings.coralogix_api, channel, settings.coralogix_api_key, observer=observer)
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -187,12 +200,7 @@ def build_runtime(
     endpoint = resolve_endpoint(
         settings.coralogix_region, settings.coralogix_domain, settings.coralogix_grpc_endpoint
     )
-    client = connect(
-        endpoint,
-        settings.coralogix_api_key,
-        insecure=settings.coralogix_grpc_insecure,
-        observer=metrics.observe_coralogix,
-    )
+    client = coralogix_backend(settings, endpoint, metrics)
     web_client = build_web_client(
         settings.slack_bot_token.get_secret_value(),
         settings.slack_api_url,

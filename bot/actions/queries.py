@@ -10,7 +10,8 @@ import logging
 from dataclasses import dataclass
 
 from bot.actions.references import IncidentFinder, Missing
-from bot.coralogix.client import ApiKey, IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
+from bot.coralogix.calls import ApiKey
 from bot.domain import (
     AggregationGroup,
     GroupField,
@@ -43,7 +44,7 @@ class IncidentDetails:
 
 
 class IncidentQueries:
-    def __init__(self, client: IncidentsClient, finder: IncidentFinder, keys: PersonalKeys) -> None:
+    def __init__(self, client: CoralogixBackend, finder: IncidentFinder, keys: PersonalKeys) -> None:
         self._client = client
         self._finder = finder
         self._keys = keys

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.coralogix.client import ApiKey, IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
+from bot.coralogix.calls import ApiKey
 from bot.domain import Incident, IncidentFilter
 from bot.slack.blocks import escape
 
@@ -39,7 +40,7 @@ Lookup = Found | Missing
 class IncidentFinder:
     """Turns references into incidents with as few calls as it can; Coralogix errors propagate."""
 
-    def __init__(self, client: IncidentsClient) -> None:
+    def __init__(self, client: CoralogixBackend) -> None:
         self._client = client
 
     def find(self, refs: Sequence[str], *, api_key: ApiKey | None = None) -> list[Lookup]:

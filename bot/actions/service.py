@@ -7,6 +7,7 @@ every incident that changed gets its cards updated at once and a thread reply na
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from bot.actions.model import (
 from bot.actions.references import Found, IncidentFinder, Missing
 from bot.actions.threads import ThreadNotes
 from bot.config import Action
-from bot.coralogix.client import IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Assignment, Incident, Status
 from bot.errors import (
     CoralogixAuthError,
@@ -103,7 +104,7 @@ class ActionService:
     def __init__(
         self,
         *,
-        client: IncidentsClient,
+        client: CoralogixBackend,
         finder: IncidentFinder,
         identities: IdentityResolver,
         keys: PersonalKeys,
@@ -187,7 +188,7 @@ class ActionService:
                 outcome = self._after_call(action, found, results[found.incident.id], caller, assignee)
                 self._store.finish_action(
                     found.incident.id,
-                    action.value,
+                    _intent(action, assignee),
                     caller.slack_id,
                     done=outcome.kind in (OutcomeKind.DONE, OutcomeKind.UNKNOWN),
                     hold=DONE_HOLD,
@@ -316,7 +317,9 @@ class ActionService:
         unchanged = _nothing_to_do(action, incident, assignee)
         if unchanged is not None:
             return IncidentOutcome(found.ref, OutcomeKind.UNCHANGED, f"{label} {unchanged}", incident)
-        rival = self._store.claim_action(incident.id, action.value, caller.slack_id, lifetime=CLAIM_LIFETIME)
+        rival = self._store.claim_action(
+            incident.id, _intent(action, assignee), caller.slack_id, lifetime=CLAIM_LIFETIME
+        )
         if rival is None:
             return None
         who = "You are" if rival.slack_user_id == caller.slack_id else f"<@{rival.slack_user_id}> is"
@@ -474,6 +477,15 @@ class ActionService:
             self._publisher.refresh(incident, [])
         except Exception:
             log.exception("could not refresh the cards of %s", incident.id)
+
+
+def _intent(action: Action, assignee: _Assignee | None) -> str:
+    """What one claim stands for: the action, and for an assignment whom to (another person is another
+    intent, so assigning to Bob and then to Carol both go through)."""
+    if action is Action.ASSIGN and assignee is not None:
+        whom = hashlib.sha256(assignee.coralogix_user.lower().encode()).hexdigest()[:24]
+        return f"assign:{whom}"  # fits the claim's 32-character action column
+    return action.value
 
 
 def _maybe_sent(error: CoralogixError) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.coralogix.client import IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Incident, IncidentFilter, Ordering, SortField, Status
 from bot.durations import in_words
 from bot.notify.publisher import CardPublisher, PublishStats
@@ -40,7 +40,7 @@ class Poller:
     def __init__(
         self,
         *,
-        client: IncidentsClient,
+        client: CoralogixBackend,
         store: Store,
         publisher: CardPublisher,
         backfill: timedelta,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.config import RoutingConfig
-from bot.coralogix.client import IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Assignment, Incident, IncidentEvent, Severity, Status
 from bot.errors import CoralogixError
 from bot.metrics import Metrics
@@ -111,7 +111,7 @@ class CardPublisher:
         *,
         store: Store,
         gateway: SlackGateway,
-        client: IncidentsClient,
+        client: CoralogixBackend,
         routing: RoutingConfig,
         default_channel: str | None,
         team_url: str | None,

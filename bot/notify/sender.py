@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.coralogix.client import IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Incident
 from bot.errors import (
     CoralogixError,
@@ -38,7 +38,7 @@ class CardSender:
         *,
         store: Store,
         gateway: SlackGateway,
-        client: IncidentsClient,
+        client: CoralogixBackend,
         team_url: str | None,
         slack_user_of: Callable[[str], str | None],
         metrics: Metrics,

@@ -41,7 +41,7 @@ def world(tmp_path: Path) -> Iterator[tuple[BotRuntime, SimulatedCoralogix, Slac
                 "BOT_HTTP_HOST": "127.0.0.1",
                 "BOT_HTTP_PORT": str(free_port()),
                 "BOT_SLASH_COMMAND": "/incident",
-            }
+            },
         )
         assert settings.socket_mode
         runtime = build_runtime(settings)  # not started: no Socket Mode connection to Slack is made

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.actions import ActionService, IncidentFinder, IncidentQueries, ThreadNotes
 from bot.actions.authority import Authority, UserGroups
 from bot.config import Settings
-from bot.coralogix.client import IncidentsClient
+from bot.coralogix.backend import CoralogixBackend
 from bot.identity import IdentityResolver
 from bot.metrics import Metrics
 from bot.notify.publisher import CardPublisher
@@ -47,7 +47,7 @@ class Interactivity:
         settings: Settings,
         *,
         store: Store,
-        client: IncidentsClient,
+        client: CoralogixBackend,
         gateway: SlackGateway,
         publisher: CardPublisher,
         slack_user_of: SlackUserOf,

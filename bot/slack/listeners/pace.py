@@ -12,8 +12,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-BURST = 10
-PER_MINUTE = 20
+BURST = 20
+PER_MINUTE = 30
 MAX_TRACKED_USERS = 10_000
 
 

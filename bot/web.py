@@ -13,6 +13,7 @@ import logging
 import resource
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -209,16 +210,36 @@ class HttpServer:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop accepting, close every connection, let the workers finish the requests in hand."""
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop accepting at once; let the requests in hand finish and their answers go out (up to
+        `grace` seconds); then close every connection left (idle or stalled) and the workers."""
         from waitress import wasyncore
 
-        def close_all() -> None:
-            wasyncore.close_all(self._server._map)
+        server = self._server
+        if not self._thread.is_alive():
+            wasyncore.close_all(server._map)
+            server.task_dispatcher.shutdown(timeout=grace)
+            return
+        closed = threading.Event()
 
-        if self._thread.is_alive():
-            self._server.trigger.pull_trigger(close_all)  # runs on the loop's thread; the loop then ends
-            self._thread.join(timeout=5)
-        else:
-            close_all()
-        self._server.task_dispatcher.shutdown(timeout=5)
+        def stop_accepting() -> None:
+            server.accepting = False
+            wasyncore.dispatcher.close(server)  # the listening socket only; the loop goes on
+            closed.set()
+
+        server.trigger.pull_trigger(stop_accepting)  # thunks run on the loop's thread
+        closed.wait(grace)
+        deadline = time.monotonic() + grace
+        while _answering(server._map) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # the loop then ends
+        self._thread.join(timeout=grace)
+        server.task_dispatcher.shutdown(timeout=grace)
+
+
+def _answering(channels: dict[int, Any]) -> bool:
+    """Whether a connection still has a request in hand or an answer not yet sent."""
+    return any(
+        getattr(channel, "requests", None) or getattr(channel, "total_outbufs_len", 0)
+        for channel in list(channels.values())
+    )

@@ -176,6 +176,40 @@ def test_stop_closes_open_connections_and_the_port() -> None:
         post(port, b"x")
 
 
+def test_stop_refuses_new_connections_at_once_but_answers_the_request_in_hand() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        entered.set()
+        release.wait(10)
+        start_response("200 OK", [("Content-Length", "4")])
+        return [b"done"]
+
+    running = HttpServer(at_the_edge(slow), "127.0.0.1", 0, HttpLimits(threads=2))
+    running.start()
+    port = running.port
+    answers: list[tuple[int, bytes]] = []
+    client = threading.Thread(target=lambda: answers.append(post(port, b"x")))
+    client.start()
+    assert entered.wait(5)
+    stopper = threading.Thread(target=running.stop)
+    stopper.start()
+
+    def refused() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return True
+        return False
+
+    wait_for(refused, 5, "the listening socket to close")
+    release.set()
+    client.join(10)
+    stopper.join(10)
+    assert answers == [(200, b"done")]
+    assert not stopper.is_alive()
+
+
 # ----------------------------------------------------------------------------- nothing raw on stderr
 
 

@@ -89,10 +89,10 @@ def test_the_counters_move_with_incidents_and_calls(
         wait_for(lambda: slack.workspace.message(CHANNEL, card).updates >= 1, 10, "the first card updated")
 
         click, _ = block_actions(
-            slack.workspace, slack.workspace.message(CHANNEL, second_card), "incident_ack", user="U0ALICE"
+            slack.workspace, slack.workspace.message(CHANNEL, second_card), "incident_resolve", user="U0ALICE"
         )
         assert SlackSender(bot.url + SLACK_EVENTS_PATH).post(click).status == 200
-        wait_for(lambda: sim.calls_to("AcknowledgeIncidents"), 10, "Alice's acknowledgement in Coralogix")
+        wait_for(lambda: sim.calls_to("ResolveIncidents"), 10, "Alice's resolve in Coralogix")
 
         def moved() -> Scrape | None:
             after = scrape(bot)
@@ -101,7 +101,7 @@ def test_the_counters_move_with_incidents_and_calls(
                 > before.total("incidentbot_incidents_posted_total")
                 and after.total("incidentbot_incidents_updated_total")
                 > before.total("incidentbot_incidents_updated_total")
-                and after.total("incidentbot_actions_total", action="ack") > 0
+                and after.total("incidentbot_actions_total", action="resolve") > 0
             )
             return after if done else None
 
@@ -120,8 +120,8 @@ def test_the_counters_move_with_incidents_and_calls(
     assert grew("incidentbot_slack_calls_total", method="chat.postMessage", result="ratelimited")
     assert grew("incidentbot_slack_rate_limited_total", method="chat.postMessage")
     assert grew("incidentbot_poll_seconds_count")
-    assert grew("incidentbot_actions_total", action="ack")
-    assert grew("incidentbot_coralogix_calls_total", rpc="AcknowledgeIncidents", code="OK")
+    assert grew("incidentbot_actions_total", action="resolve")
+    assert grew("incidentbot_coralogix_calls_total", rpc="ResolveIncidents", code="OK")
     assert after.total("incidentbot_poller_lease_held") == 1
     assert len(after.label_values("incidentbot_poller_lease_held", "replica")) == 1
 

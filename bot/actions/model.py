@@ -77,10 +77,12 @@ class ActionReport:
     action: Action
     outcomes: tuple[IncidentOutcome, ...] = ()
     refusal: str | None = None
+    needs_personal_key: bool = False
+    """Refused because Coralogix takes this action only from the person's own key (Incidents)."""
 
     @classmethod
-    def refused(cls, action: Action, why: str) -> ActionReport:
-        return cls(action, (), why)
+    def refused(cls, action: Action, why: str, *, needs_personal_key: bool = False) -> ActionReport:
+        return cls(action, (), why, needs_personal_key)
 
     @property
     def lines(self) -> list[str]:

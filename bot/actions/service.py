@@ -28,6 +28,7 @@ from bot.actions.references import Found, IncidentFinder, Missing
 from bot.actions.threads import ThreadNotes
 from bot.config import Action
 from bot.coralogix.backend import CoralogixBackend
+from bot.coralogix.errors import PartialWriteError
 from bot.domain import Assignment, Incident, Status
 from bot.errors import (
     CoralogixAuthError,
@@ -61,6 +62,8 @@ _DOING = {
     Action.UNASSIGN: "unassigning",
 }
 TITLE_IN_LINE = 80
+PERSONAL_KEY_ACTIONS = frozenset({Action.ACK, Action.ASSIGN})
+"""What Coralogix Incidents refuses from a team key: the person's own key must make these calls."""
 MAX_REFS = 20
 """Incidents one command may name: enough for a storm's worth, not a way to make the bot call in bulk."""
 CLAIM_LIFETIME = timedelta(seconds=45)
@@ -167,6 +170,9 @@ class ActionService:
             if isinstance(chosen, str):
                 return self._refuse(action, chosen)
             assignee = chosen
+        if self.needs_personal_key(action, caller.key):
+            self._metrics.actions.labels(action=action.value, result="needs_personal_key").inc()
+            return ActionReport.refused(action, self._personal_key_refusal(action), needs_personal_key=True)
         try:
             lookups = self._finder.find(refs, api_key=caller.key.api_key)
         except CoralogixError as exc:
@@ -183,7 +189,7 @@ class ActionService:
             else:
                 outcomes[lookup.ref] = early
         if pending:
-            results = self._write(action, [found.incident.id for found in pending], assignee, caller.key)
+            results = self._write(action, [found.incident.id for found in pending], assignee, caller)
             for found in pending:
                 outcome = self._after_call(action, found, results[found.incident.id], caller, assignee)
                 self._store.finish_action(
@@ -240,11 +246,39 @@ class ActionService:
             )
         return Caller(identity, key)
 
+    def needs_personal_key(self, action: Action, key: CallerKey) -> bool:
+        """On Incidents, Coralogix takes acknowledge and assign only from a person's own key."""
+        return (
+            key.source is KeySource.TEAM
+            and action in PERSONAL_KEY_ACTIONS
+            and self._client_api() == "incidents"
+        )
+
+    def _credits_actor(self, action: Action) -> bool:
+        """Whether Coralogix records the person named as `actor` (Cases acknowledge), not the key's owner."""
+        return action is Action.ACK and self._client_api() == "cases"
+
+    def _client_api(self) -> str | None:
+        try:
+            return self._client.api
+        except CoralogixError:
+            return None
+
     def allowed_actions(self, slack_id: str) -> list[Action]:
         return self._authority.allowed_actions(slack_id)
 
     def identity(self, slack_id: str) -> Identity:
         return self._identities.resolve(slack_id)
+
+    def _personal_key_refusal(self, action: Action) -> str:
+        verb = "acknowledging" if action is Action.ACK else "assigning"
+        why = (
+            f"On Coralogix Incidents, {verb} needs your own API key: Coralogix records the key's owner "
+            "and refuses the bot's team key for it."
+        )
+        if not self._keys.enabled:
+            return f"{why} Personal keys are turned off here (the bot has no BOT_ENCRYPTION_KEY)."
+        return f"{why} Connect yours with `{self._command} connect`; I will then do it for you."
 
     def sentence(self, exc: CoralogixError, key: CallerKey) -> str:
         """A Coralogix error as said to the person, naming whose key it was about."""
@@ -331,11 +365,14 @@ class ActionService:
         return IncidentOutcome(found.ref, OutcomeKind.DUPLICATE, message, incident)
 
     def _write(
-        self, action: Action, ids: list[str], assignee: _Assignee | None, key: CallerKey
+        self, action: Action, ids: list[str], assignee: _Assignee | None, caller: Caller
     ) -> dict[str, Incident | CoralogixError | None]:
         """The one call for all `ids` (one call per id only when that fails for some of them)."""
+        key, actor = caller.key, caller.coralogix_user
         try:
-            return self._call(action, ids, assignee, key)
+            return self._call(action, ids, assignee, key, actor)
+        except PartialWriteError as exc:  # some were done: never write those again
+            return dict(exc.results)
         except (CoralogixRequestError, IncidentNotFoundError) as exc:
             if len(ids) == 1 or _maybe_sent(exc):  # never write twice what may have been written
                 return dict.fromkeys(ids, exc)
@@ -345,26 +382,31 @@ class ActionService:
         results: dict[str, Incident | CoralogixError | None] = {}
         for incident_id in ids:
             try:
-                results.update(self._call(action, [incident_id], assignee, key))
+                results.update(self._call(action, [incident_id], assignee, key, actor))
             except CoralogixError as exc:
                 results[incident_id] = exc
         return results
 
     def _call(
-        self, action: Action, ids: list[str], assignee: _Assignee | None, key: CallerKey
+        self,
+        action: Action,
+        ids: list[str],
+        assignee: _Assignee | None,
+        key: CallerKey,
+        actor: str | None = None,
     ) -> dict[str, Incident | CoralogixError | None]:
         api_key = key.api_key
         if action is Action.ACK:
-            updated = self._client.acknowledge(ids, api_key=api_key)
+            updated = self._client.acknowledge(ids, api_key=api_key, actor=actor)
         elif action is Action.RESOLVE:
-            updated = self._client.resolve(ids, api_key=api_key)
+            updated = self._client.resolve(ids, api_key=api_key, actor=actor)
         elif action is Action.CLOSE:
-            updated = self._client.close(ids, api_key=api_key)
+            updated = self._client.close(ids, api_key=api_key, actor=actor)
         elif action is Action.UNASSIGN:
-            updated = self._client.unassign(ids, api_key=api_key)
+            updated = self._client.unassign(ids, api_key=api_key, actor=actor)
         else:
             assert assignee is not None
-            updated = self._client.assign(ids, assignee.coralogix_user, api_key=api_key)
+            updated = self._client.assign(ids, assignee.coralogix_user, api_key=api_key, actor=actor)
         by_id: dict[str, Incident | CoralogixError | None] = {i.id: i for i in updated if i.id in ids}
         missing = [incident_id for incident_id in ids if incident_id not in by_id]
         if missing:  # the call succeeded; the answer just did not carry the incident
@@ -402,7 +444,7 @@ class ActionService:
         note = f"{_PAST[action][:1].upper()}{_PAST[action][1:]}"
         note += f" to {assignee.shown}" if assignee is not None else ""
         note += f" by <@{caller.slack_id}> from Slack"
-        if caller.key.source is KeySource.TEAM:
+        if caller.key.source is KeySource.TEAM and not self._credits_actor(action):
             note += " (through the team API key)"
         if late and self._poller_told(action, found.incident.id, assignee):
             # While we waited, a poll saw the change and wrote its thread line: one line per change.

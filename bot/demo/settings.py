@@ -39,6 +39,13 @@ DEMO_ROUTING: dict[str, object] = {
 }
 """A least-privilege set-up: e-mails map only on example.com (never the guest), each team's incidents
 are acted on by its responders, and only the leads group may close."""
+DEMO_CONNECTED_KEYS = (
+    ("U0ALICE", "alice@example.com", "cx-alice-key"),
+    ("U0BOB", "bob@example.com", "cx-bob-key"),
+)
+"""Personal keys the demo connects at start: on Incidents, acknowledging and assigning need one."""
+DEMO_SPARE_KEY = ("U0CAROL", "carol@example.com", "cx-carol-key")
+"""Carol has none: her Acknowledge opens the connect form, where this key can be pasted."""
 BACKFILL_MINUTES = 24 * 60
 """The demo's incidents started up to six hours ago; all the open ones get a card at start."""
 

@@ -12,7 +12,7 @@ from bot.demo.client import SimulatedSlackClient
 from bot.demo.coralogix_side import DEFAULT_PAUSE_SECONDS, IncidentFeed
 from bot.demo.forwarder import SignedForwarder
 from bot.demo.page_server import DemoPageServer
-from bot.demo.settings import DEMO_SIGNING_SECRET, demo_settings
+from bot.demo.settings import DEMO_CONNECTED_KEYS, DEMO_SIGNING_SECRET, DEMO_SPARE_KEY, demo_settings
 from bot.runtime import BotRuntime, build_runtime
 from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
@@ -87,6 +87,7 @@ def start_demo(
         undo.callback(workdir.cleanup)
         sim = SimulatedCoralogix(seed=seed)
         sim.generate(incidents, lifecycle=True)
+        sim.add_api_key(DEMO_SPARE_KEY[2], DEMO_SPARE_KEY[1])
         coralogix = start_coralogix_sandbox(sim)
         undo.callback(coralogix.stop)
         slack = start_slack_sandbox(SlackWorkspace.with_defaults())
@@ -101,6 +102,9 @@ def start_demo(
         runtime = build_runtime(settings)
         runtime.start()
         undo.callback(runtime.stop)
+        assert runtime.interactivity is not None
+        for slack_id, coralogix_user, key in DEMO_CONNECTED_KEYS:  # as if they ran /cx connect
+            runtime.interactivity.keys.connect(slack_id, coralogix_user, key)
         forwarder = SignedForwarder(
             f"http://127.0.0.1:{runtime.http.port}{SLACK_EVENTS_PATH}", DEMO_SIGNING_SECRET
         )

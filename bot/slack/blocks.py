@@ -595,8 +595,9 @@ def _event_context(event: IncidentEvent, slack_user_of: SlackUserOf) -> Block:
     return _context(truncate(describe_event(event, slack_user_of), MAX_TEXT_OBJECT))
 
 
-def connect_modal(*, private_metadata: str = "") -> dict[str, Any]:
-    """The modal where a user pastes a personal Coralogix API key (`/cx connect`)."""
+def connect_modal(*, private_metadata: str = "", reason: str = "") -> dict[str, Any]:
+    """The modal where a user pastes a personal Coralogix API key (`/cx connect`, or an action that
+    needs one: `reason` says why it opened)."""
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": CallbackId.CONNECT.value,
@@ -604,6 +605,7 @@ def connect_modal(*, private_metadata: str = "") -> dict[str, Any]:
         "submit": _plain("Connect"),
         "close": _plain("Cancel"),
         "blocks": [
+            *([_section(reason)] if reason else []),
             _section(
                 "Paste a personal Coralogix API key. Your actions from Slack are then made with it, "
                 "so Coralogix records them as yours. The key is stored encrypted; "

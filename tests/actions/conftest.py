@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from bot.actions import ActionService, IncidentFinder, ThreadNotes
 from bot.actions.authority import Authority, UserGroups
 from bot.config import RoutingConfig
+from bot.coralogix.backend import CoralogixBackend
 from bot.coralogix.channel import open_channel
 from bot.coralogix.client import IncidentsClient
 from bot.identity import IdentityResolver
@@ -118,6 +119,8 @@ def build(
         *,
         require_personal_key: bool = False,
         fernet_key: str | None = "default",
+        client: CoralogixBackend = client,
+        personal_keys: bool = True,
     ) -> Parts:
         config = RoutingConfig.model_validate(ROUTING if routing is None else routing)
         directory = SlackUserDirectory(
@@ -154,6 +157,11 @@ def build(
             metrics=metrics,
             require_personal_key=require_personal_key,
         )
+        if personal_keys and key and client.api == "incidents":
+            # On Incidents, acknowledging and assigning need one's own key: Alice and Bob have theirs
+            # (stored as `/cx connect` stores them, without its check call, so tests count calls as before).
+            for slack_id, user, raw in (("U0ALICE", "alice", "cx-alice-key"), ("U0BOB", "bob", "cx-bob-key")):
+                store.save_personal_key(slack_id, Fernet(key).encrypt(raw.encode()), f"{user}@example.com")
         return Parts(service, publisher, keys, identities, pool, store)
 
     yield make

@@ -57,14 +57,14 @@ def test_ack_by_a_listed_user_updates_every_card_and_names_them_in_each_thread(
     assert report.outcome_kinds() == [OutcomeKind.DONE]
     [call] = sim.calls_to("AcknowledgeIncidents")
     assert ids_of(call.request) == [incident]
-    assert call.api_key == "cx-team-key"
+    assert call.api_key == "cx-alice-key"
     for channel in ("C0PAYMENTS", "C0PLATFORM"):
         shown = card(workspace, channel, incident)
         assert shown.updates == 1
         assert shown.metadata["event_payload"]["status"] == "acknowledged"
         assert "incident_ack" not in str(shown.blocks)
         [reply] = workspace.replies(channel, shown.ts)
-        assert reply.text == "Acknowledged by <@U0ALICE> from Slack (through the team API key)"
+        assert reply.text == "Acknowledged by <@U0ALICE> from Slack"  # with her own key: no team-key note
     # the poller will not tell the same story again: the snapshot moved on with the action
     assert parts.store.get_snapshot(incident).status.value == "acknowledged"
 
@@ -83,7 +83,7 @@ def test_several_ids_one_call_one_line_each(build: Build, sim: SimulatedCoralogi
 
     [call] = sim.calls_to("AcknowledgeIncidents")
     assert ids_of(call.request) == [first, second]
-    assert call.user_id == "oncall-bot@example.com"
+    assert call.user_id == "bob@example.com"  # his own key
     assert report.outcome_kinds() == [
         OutcomeKind.DONE,
         OutcomeKind.DONE,
@@ -172,11 +172,11 @@ def test_refusals_make_no_call_at_all(build: Build, sim: SimulatedCoralogix) -> 
 def test_personal_key_required_refuses_team_key_users(
     build: Build, sim: SimulatedCoralogix, store: Store
 ) -> None:
-    parts = build(require_personal_key=True)
+    parts = build(require_personal_key=True, personal_keys=False)
     incident = sim.create_incident()
     before = len(sim.calls)
 
-    refused = parts.service.act("U0BOB", Action.ACK, [incident])
+    refused = parts.service.act("U0BOB", Action.RESOLVE, [incident])
     assert refused.refusal is not None and "`/cx connect`" in refused.refusal
     assert sim.calls[before:] == []
 

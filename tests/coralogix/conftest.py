@@ -22,7 +22,7 @@ from tests.coralogix.keys import TEAM_KEY
 
 @pytest.fixture
 def sim() -> SimulatedCoralogix:
-    return SimulatedCoralogix(seed=1)
+    return SimulatedCoralogix(seed=1, personal_key_rules=False)  # the rule has tests of its own
 
 
 @pytest.fixture

@@ -140,3 +140,22 @@ def running_bot(env: Mapping[str, str], log_path: Path, *, wait_ready: bool = Tr
     finally:
         bot.stop()
         log_file.close()
+
+
+PERSONAL_KEYS = {"U0ALICE": ("alice@example.com", "cx-alice-key"), "U0BOB": ("bob@example.com", "cx-bob-key")}
+"""Keys of the simulated account's people; on Incidents, acknowledging and assigning need one."""
+
+
+def seed_personal_keys(database_url: str, encryption_key: str, keys: Mapping[str, tuple[str, str]]) -> None:
+    """Store personal keys as `/cx connect` would (encrypted), before the bot starts."""
+    from cryptography.fernet import Fernet
+
+    from bot.store import Store
+
+    store = Store.from_url(database_url)
+    try:
+        store.create_schema()
+        for slack_id, (user, key) in keys.items():
+            store.save_personal_key(slack_id, Fernet(encryption_key).encrypt(key.encode()), user)
+    finally:
+        store.close()

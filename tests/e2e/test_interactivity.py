@@ -21,7 +21,16 @@ from cryptography.fernet import Fernet
 from bot.coralogix.pb import incidents_service_pb2 as svc
 from bot.sandbox.coralogix import RecordedCall, SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import SlackMessage, SlackWorkspace, start_slack_sandbox
-from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for, write_config
+from tests.e2e.harness import (
+    PERSONAL_KEYS,
+    BotProcess,
+    bot_env,
+    free_port,
+    running_bot,
+    seed_personal_keys,
+    wait_for,
+    write_config,
+)
 from tests.e2e.slack_requests import (
     Answer,
     SlackSender,
@@ -138,6 +147,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         port=free_port(),
         extra={"BOT_ENCRYPTION_KEY": Fernet.generate_key().decode()},
     )
+    seed_personal_keys(env["BOT_DATABASE_URL"], env["BOT_ENCRYPTION_KEY"], PERSONAL_KEYS)
     try:
         with running_bot(env, tmp / "bot.log") as bot:
             yield World(coralogix.sim, workspace, bot, SlackSender(bot.url + "/slack/events"), db_path)
@@ -188,15 +198,13 @@ def test_card_buttons_act_as_each_mapped_user_and_update_every_card(world: World
     world.click(first, "incident_ack", user="U0ALICE")
     [ack] = wait_for(lambda: world.calls("AcknowledgeIncidents", incident), 5, "the ack call")
     assert _ids(ack.request) == [incident]
-    assert ack.api_key == "cx-team-key"
+    assert ack.api_key == "cx-alice-key"  # on Incidents, her own key acknowledges
     for channel in ("C0PAYMENTS", "C0PLATFORM"):
         world.card_when(
             channel, incident, lambda m: _status(m) == "acknowledged", f"acknowledged in {channel}"
         )
     assert time.monotonic() - started < 5
-    assert world.thread_says(
-        "C0PAYMENTS", incident, "Acknowledged by <@U0ALICE> from Slack (through the team API key)"
-    )
+    assert world.thread_says("C0PAYMENTS", incident, "Acknowledged by <@U0ALICE> from Slack")
     world.thread_says("C0PLATFORM", incident, "Acknowledged by <@U0ALICE>")
 
     # Bob, mapped by his Slack e-mail, takes it
@@ -428,3 +436,30 @@ def test_a_personal_key_is_stored_encrypted_and_used_for_its_owners_calls(world:
     assert "Your personal API key is deleted" in world.answer_to(url)
     _, url, _ = world.command("whoami", user="U0BOB")
     assert "team API key" in world.answer_to(url)
+
+
+def test_acknowledging_without_a_personal_key_opens_the_form_and_acts_once_connected(world: World) -> None:
+    world.sim.add_api_key("cx-carol-key", "carol@example.com")
+    incident = world.sim.create_incident(application="app2")
+    card = world.card("C0E2E3", incident)
+    body, response_url = block_actions(world.workspace, card, "incident_ack", user="U0CAROL")
+    trigger_id = json.loads(parse_qs(body.decode())["payload"][0])["trigger_id"]
+
+    assert world.slack.post(body).status == 200
+    [opened] = wait_for(
+        lambda: [v for v in world.workspace.views() if v.trigger_id == trigger_id], 5, "the connect form"
+    )
+    assert opened.view["callback_id"] == "connect_modal"
+    assert "only your own API key may acknowledge" in json.dumps(opened.view)
+    assert "paste it in the form" in world.answer_to(response_url)
+    assert world.calls("AcknowledgeIncidents", incident) == []  # the team key was never tried
+
+    values = {"connect_api_key": {"api_key": {"type": "plain_text_input", "value": "cx-carol-key"}}}
+    answer = world.slack.post(view_submission(opened.view, opened.id, user="U0CAROL", values=values))
+    assert (answer.status, answer.body) == (200, "")
+
+    [ack] = wait_for(lambda: world.calls("AcknowledgeIncidents", incident), 10, "the acknowledgement")
+    assert (ack.api_key, ack.user_id) == ("cx-carol-key", "carol@example.com")
+    world.thread_says("C0E2E3", incident, "Acknowledged by <@U0CAROL> from Slack")
+    _, url, _ = world.command("disconnect", user="U0CAROL")
+    world.answer_to(url)

@@ -310,10 +310,10 @@ def test_simultaneous_clicks_on_two_replicas_make_one_write(
             for m in slack.workspace.messages(channel)
             if (m.metadata or {}).get("event_payload", {}).get("incident_id") == incident
         )
-        sim.faults.slow(0.5, rpc="AcknowledgeIncidents")
+        sim.faults.slow(0.5, rpc="ResolveIncidents")
         users = ["U0ALICE", "U0BOB", "U0CAROL", "U0LEAD", "U0ALICE", "U0BOB"]
         clicks = [
-            (bots[n % 2], block_actions(slack.workspace, card, "incident_ack", user=user)[0])
+            (bots[n % 2], block_actions(slack.workspace, card, "incident_resolve", user=user)[0])
             for n, user in enumerate(users)
         ]
         start = threading.Barrier(len(clicks))
@@ -327,8 +327,8 @@ def test_simultaneous_clicks_on_two_replicas_make_one_write(
             thread.start()
         for thread in threads:
             thread.join(timeout=20)
-        wait_for(lambda: sim.calls_to("AcknowledgeIncidents"), 15, "the acknowledgement")
+        wait_for(lambda: sim.calls_to("ResolveIncidents"), 15, "the resolve")
         wait_for(lambda: len(slack.workspace.responses()) >= len(users) - 1, 15, "answers to the others")
-    assert len(sim.calls_to("AcknowledgeIncidents")) == 1
-    lines = [r.text for r in slack.workspace.replies(channel, card.ts) if "Acknowledged by" in r.text]
+    assert len(sim.calls_to("ResolveIncidents")) == 1
+    lines = [r.text for r in slack.workspace.replies(channel, card.ts) if "Resolved by" in r.text]
     assert len(lines) == 1

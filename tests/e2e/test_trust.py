@@ -148,18 +148,18 @@ def test_reads_cost_a_bounded_number_of_calls(world: World) -> None:
     _, fifty_url, _ = world.command(f"ack {fifty}", user="U0BOB")
     assert "at most 20 incidents" in world.answer_to(fifty_url)
     fifteen = " ".join(f"{n:08x}" for n in range(15))
-    _, fifteen_url, _ = world.command(f"ack {fifteen}", user="U0LEAD")
+    _, fifteen_url, _ = world.command(f"resolve {fifteen}", user="U0LEAD")
     assert "at most 3 partial ids" in world.answer_to(fifteen_url)
 
     assert len(world.sim.calls_to("ListIncidents")) - lists_before <= 3
 
 
-def test_simultaneous_acknowledgements_make_one_write_and_one_thread_line(world: World) -> None:
+def test_simultaneous_resolves_make_one_write_and_one_thread_line(world: World) -> None:
     incident = world.sim.create_incident(application="shop")
     card = world.card("C0PAYMENTS", incident)
-    world.sim.faults.slow(0.5, rpc="AcknowledgeIncidents")
+    world.sim.faults.slow(0.5, rpc="ResolveIncidents")
     users = ["U0ALICE", "U0BOB", "U0LEAD", "U0ALICE", "U0BOB"]
-    bodies = [block_actions(world.workspace, card, "incident_ack", user=user)[0] for user in users]
+    bodies = [block_actions(world.workspace, card, "incident_resolve", user=user)[0] for user in users]
     start = threading.Barrier(len(bodies))
     statuses: list[int] = []
 
@@ -173,14 +173,13 @@ def test_simultaneous_acknowledgements_make_one_write_and_one_thread_line(world:
             thread.start()
         for thread in threads:
             thread.join(timeout=20)
-        world.thread_says("C0PAYMENTS", incident, "Acknowledged by")
+        world.thread_says("C0PAYMENTS", incident, "Resolved by")
     finally:
-        world.sim.faults.slow(0, rpc="AcknowledgeIncidents")
+        world.sim.faults.slow(0, rpc="ResolveIncidents")
     assert statuses == [200] * len(bodies)
     wait_for(lambda: len(world.workspace.responses()) > 0, 10, "the answers to the clicks")
-    wait_for(lambda: world.calls("AcknowledgeIncidents", incident), 10, "the late answer to be recorded")
-    assert len(world.calls("AcknowledgeIncidents", incident)) == 1
-    assert len(world.thread_says("C0PAYMENTS", incident, "Acknowledged by")) == 1
+    assert len(world.calls("ResolveIncidents", incident)) == 1
+    assert len(world.thread_says("C0PAYMENTS", incident, "Resolved by")) == 1
 
 
 def test_one_person_cannot_flood_the_bot(world: World) -> None:
@@ -203,16 +202,16 @@ def _with_value_for(card: SlackMessage, incident_id: str) -> SlackMessage:
     return dataclasses.replace(card, blocks=blocks)
 
 
-def test_an_acknowledgement_answered_after_the_deadline_is_reported_as_done(world: World) -> None:
+def test_a_resolve_answered_after_the_deadline_is_reported_as_done(world: World) -> None:
     incident = world.sim.create_incident(application="shop")
     card = world.card("C0PAYMENTS", incident)
-    world.sim.faults.answer_late(11.0, rpc="AcknowledgeIncidents")  # the bot's deadline is 10 s
+    world.sim.faults.answer_late(11.0, rpc="ResolveIncidents")  # the bot's deadline is 10 s
     try:
-        world.click(card, "incident_ack", user="U0BOB")
-        wait_for(lambda: f"ack of {incident} confirmed late" in world.bot.log(), 25, "the read-back")
+        world.click(card, "incident_resolve", user="U0BOB")
+        wait_for(lambda: f"resolve of {incident} confirmed late" in world.bot.log(), 25, "the read-back")
     finally:
-        world.sim.faults.answer_late(0, rpc="AcknowledgeIncidents")
-    assert len(world.thread_says("C0PAYMENTS", incident, "Acknowledged by")) == 1
-    assert "was not acknowledged" not in json.dumps(world.workspace.responses())
-    wait_for(lambda: world.calls("AcknowledgeIncidents", incident), 10, "the late answer to be recorded")
-    assert len(world.calls("AcknowledgeIncidents", incident)) == 1
+        world.sim.faults.answer_late(0, rpc="ResolveIncidents")
+    assert len(world.thread_says("C0PAYMENTS", incident, "Resolved by")) == 1
+    assert "was not resolved" not in json.dumps(world.workspace.responses())
+    wait_for(lambda: world.calls("ResolveIncidents", incident), 10, "the late answer to be recorded")
+    assert len(world.calls("ResolveIncidents", incident)) == 1

@@ -62,7 +62,7 @@ def test_a_slash_command_over_socket_mode_reaches_the_same_listener(
 ) -> None:
     runtime, sim, workspace = world
     incident = sim.create_incident(name="over the socket")
-    body, response_url, _ = slash_command(workspace, f"ack {incident}", user="U0BOB", command="/incident")
+    body, response_url, _ = slash_command(workspace, f"resolve {incident}", user="U0BOB", command="/incident")
     envelope = SocketModeRequest(
         type="slash_commands", envelope_id="e-1", payload=dict(parse_qsl(body.decode()))
     )
@@ -70,7 +70,7 @@ def test_a_slash_command_over_socket_mode_reaches_the_same_listener(
     answer = run_bolt_app(runtime.bolt_app, envelope)
 
     assert answer.status == 200
-    [call] = wait_for(lambda: sim.calls_to("AcknowledgeIncidents"), 5, "the ack call")
+    [call] = wait_for(lambda: sim.calls_to("ResolveIncidents"), 5, "the resolve call")
     assert [v.value for v in call.request.incident_ids] == [incident]  # type: ignore[attr-defined]
     replies = wait_for(lambda: workspace.responses(response_url), 5, "the answer")
-    assert "over the socket acknowledged" in json.dumps(replies)
+    assert "over the socket resolved" in json.dumps(replies)

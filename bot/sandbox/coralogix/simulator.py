@@ -102,12 +102,13 @@ class SimulatedCoralogix:
         api_keys: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
         max_recorded_calls: int = 10_000,
-        personal_key_rules: bool = False,
+        personal_key_rules: bool = True,
     ) -> None:
         self.seed = seed
         self.personal_key_rules = personal_key_rules
         """The real service's rule: acknowledging and assigning need a personal (user-owned) key; a team
-        key gets PERMISSION_DENIED for them (it may still read, resolve and close). Off by default."""
+        key gets PERMISSION_DENIED for them (it may still read, resolve and close). On by default, as on the
+        real service."""
         self._lock = threading.RLock()
         self._rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
         self._id_rng = random.Random(f"coralogix-sandbox-ids:{seed}")  # noqa: S311

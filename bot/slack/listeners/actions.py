@@ -19,6 +19,7 @@ from bot.slack.blocks import ActionValue
 from bot.slack.ids import ActionId
 from bot.slack.listeners.deps import Interactivity
 from bot.slack.listeners.details import open_details
+from bot.slack.listeners.pending import PendingAction, open_connect_for
 from bot.slack.listeners.replies import Reply
 from bot.slack.listeners.retired import register_fallback
 
@@ -69,7 +70,9 @@ def _button(deps: Interactivity, action: Action) -> Listener:
         if too_fast is not None:
             reply.error(too_fast)
             return
-        job = partial(_act, deps, user, action, value, target, origin=card_origin(body), reply=reply)
+        job = partial(
+            _act, deps, user, action, value, target, origin=card_origin(body), reply=reply, body=body
+        )
         deps.work.submit(job, on_error=reply.error)
 
     on_click.__name__ = f"on_{action.value}"
@@ -91,7 +94,9 @@ def _assign_picker(deps: Interactivity) -> Listener:
             reply.error(too_fast)
             return
         target = SlackUserTarget(str(picked))
-        job = partial(_act, deps, user, Action.ASSIGN, value, target, origin=card_origin(body), reply=reply)
+        job = partial(
+            _act, deps, user, Action.ASSIGN, value, target, origin=card_origin(body), reply=reply, body=body
+        )
         deps.work.submit(job, on_error=reply.error)
 
     return on_pick
@@ -125,6 +130,7 @@ def _act(
     *,
     origin: CardOrigin | None,
     reply: Reply,
+    body: dict[str, Any],
 ) -> None:
     report = deps.service.act(
         user,
@@ -134,6 +140,24 @@ def _act(
         expected_status=value.status,
         origin=origin,
     )
+    if report.needs_personal_key:
+        pending = PendingAction(
+            action,
+            (value.incident_id,),
+            value.status,
+            origin,
+            target.user_id if isinstance(target, SlackUserTarget) else None,
+        )
+        opened = open_connect_for(
+            deps,
+            pending,
+            trigger_id=str(body.get("trigger_id") or ""),
+            channel=origin.channel if origin else None,
+            response_url=reply.response_url,
+        )
+        if opened:
+            reply.notice("This needs your own Coralogix API key: paste it in the form I opened.")
+            return
     _tell(report, reply)
 
 

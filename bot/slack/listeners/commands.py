@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import IncidentDetails, Missing
+from bot.actions import CoralogixUserTarget, IncidentDetails, Missing, SlackUserTarget
 from bot.config import Action
 from bot.domain import IncidentFilter
 from bot.personal_keys import KeySource
@@ -43,6 +43,7 @@ from bot.slack.commands import (
     usage_text,
 )
 from bot.slack.listeners.deps import Interactivity
+from bot.slack.listeners.pending import PendingAction, open_connect_for
 from bot.slack.listeners.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -84,9 +85,9 @@ class CommandRouter:
     def run(self, command: Command, body: dict[str, Any], reply: Reply) -> None:
         user = str(body.get("user_id") or "")
         if isinstance(command, ActCommand):
-            self._act(user, command.action, command.refs, reply, None)
+            self._act(user, command.action, command.refs, reply, assign=None, body=body)
         elif isinstance(command, AssignCommand):
-            self._act(user, Action.ASSIGN, command.refs, reply, command)
+            self._act(user, Action.ASSIGN, command.refs, reply, assign=command, body=body)
         elif isinstance(command, ListCommand):
             self._list(user, command, reply)
         elif isinstance(command, ShowCommand):
@@ -110,10 +111,25 @@ class CommandRouter:
         action: Action,
         refs: tuple[str, ...],
         reply: Reply,
+        *,
         assign: AssignCommand | None,
+        body: dict[str, Any],
     ) -> None:
         target = assign.target if assign is not None else None
         report = self._deps.service.act(user, action, refs, target=target)
+        if report.needs_personal_key and not isinstance(target, CoralogixUserTarget):
+            pending = PendingAction(
+                action, refs, assignee=target.user_id if isinstance(target, SlackUserTarget) else None
+            )
+            if open_connect_for(
+                self._deps,
+                pending,
+                trigger_id=str(body.get("trigger_id") or ""),
+                channel=reply.channel,
+                response_url=reply.response_url,
+            ):
+                reply.notice("This needs your own Coralogix API key: paste it in the form I opened.")
+                return
         if report.refusal:
             reply.error(report.refusal)
         else:

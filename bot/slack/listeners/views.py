@@ -14,6 +14,7 @@ from slack_bolt import Ack, App
 
 from bot.slack.ids import BlockId, CallbackId, InputId
 from bot.slack.listeners.deps import Interactivity
+from bot.slack.listeners.pending import PendingAction
 from bot.slack.listeners.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ def register(app: App, deps: Interactivity) -> None:
         view = body.get("view") or {}
         raw_key = submitted_key(view)
         reply = _reply_for(deps, user, view)
-        deps.work.submit(lambda: _connect(deps, user, raw_key, reply), on_error=reply.error)
+        pending = PendingAction.decode(_metadata(view).get("pending"))
+        deps.work.submit(lambda: _connect(deps, user, raw_key, reply, pending), on_error=reply.error)
 
 
 def submitted_key(view: dict[str, Any]) -> str:
@@ -37,13 +39,16 @@ def submitted_key(view: dict[str, Any]) -> str:
     return str(element.get("value") or "")
 
 
-def _reply_for(deps: Interactivity, user: str, view: dict[str, Any]) -> Reply:
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         metadata = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        metadata = {}
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _reply_for(deps: Interactivity, user: str, view: dict[str, Any]) -> Reply:
+    metadata = _metadata(view)
     channel = metadata.get("channel")
     response_url = metadata.get("response_url")
     return Reply(
@@ -54,7 +59,9 @@ def _reply_for(deps: Interactivity, user: str, view: dict[str, Any]) -> Reply:
     )
 
 
-def _connect(deps: Interactivity, user: str, raw_key: str, reply: Reply) -> None:
+def _connect(
+    deps: Interactivity, user: str, raw_key: str, reply: Reply, pending: PendingAction | None = None
+) -> None:
     identity = deps.service.identity(user)
     if identity.coralogix_user is None:
         reply.error(identity.reason)
@@ -64,3 +71,17 @@ def _connect(deps: Interactivity, user: str, raw_key: str, reply: Reply) -> None
         f"Connected: your actions from Slack now use your personal Coralogix API key, so Coralogix "
         f"credits them to you. `{deps.command} disconnect` deletes the key."
     )
+    if pending is None:
+        return
+    report = deps.service.act(
+        user,
+        pending.action,
+        pending.refs,
+        target=pending.target(),
+        expected_status=pending.expected_status,
+        origin=pending.origin,
+    )
+    if report.refusal:
+        reply.error(report.refusal)
+    else:
+        reply.notice("\n".join(report.lines))

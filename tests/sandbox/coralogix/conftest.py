@@ -28,7 +28,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def sim(clock: ManualClock) -> SimulatedCoralogix:
-    return SimulatedCoralogix(seed=7, clock=clock)
+    return SimulatedCoralogix(seed=7, clock=clock, personal_key_rules=False)  # tested on its own
 
 
 @pytest.fixture

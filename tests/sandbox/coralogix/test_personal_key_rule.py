@@ -27,8 +27,12 @@ def _assign(incident_id: str) -> pb.AssignIncidentsRequest:
     )
 
 
-def test_off_by_default(sim: SimulatedCoralogix, stub: Stub) -> None:
-    assert sim.personal_key_rules is False
+def test_on_by_default_as_on_the_real_service() -> None:
+    assert SimulatedCoralogix().personal_key_rules is True
+
+
+def test_can_be_turned_off(sim: SimulatedCoralogix, stub: Stub) -> None:
+    sim.personal_key_rules = False
     incident_id = sim.create_incident()
     stub.AcknowledgeIncidents(pb.AcknowledgeIncidentsRequest(incident_ids=svs(incident_id)), metadata=TEAM)
     stub.AssignIncidents(_assign(incident_id), metadata=TEAM)

@@ -82,6 +82,8 @@ def describe_changes(
             explained.muted = True
             muted = True
             line = describe_event(event, slack_user_of)
+        elif kind in (EventKind.COMMENT, EventKind.PRIORITY):  # Cases: said in the thread as they come
+            line = describe_event(event, slack_user_of)
         elif kind is EventKind.UPSERT_STATE:
             upsert_lines, was_resolved = _upsert_lines(event, was_resolved, muted, explained, slack_user_of)
             if event.is_muted is not None:

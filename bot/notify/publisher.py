@@ -60,6 +60,8 @@ class _Change:
     incident: Incident
     snapshot: Snapshot
     messages: list[MessageRow]
+    card_changed: bool = True
+    """False when only events came (a comment on a case): thread lines, no card update."""
 
 
 @dataclass
@@ -199,8 +201,13 @@ class CardPublisher:
             self._metrics.incidents_seen.inc()
             snapshot = snapshots.get(incident.id)
             print_ = fingerprint(incident)
-            if snapshot is not None and print_ == snapshot.fingerprint:
-                continue  # nothing a card shows has changed
+            same_card = snapshot is not None and print_ == snapshot.fingerprint
+            if same_card and (
+                incident.last_state_update_time is None
+                or snapshot is None
+                or snapshot.last_state_update_time == incident.last_state_update_time
+            ):
+                continue  # nothing a card shows has changed, nor has anything happened to it
             existing = {m.channel: m for m in messages.get(incident.id, [])}
             deliveries = channels_for(incident, self._routing, self._default_channel)
             if snapshot is None:
@@ -216,7 +223,7 @@ class CardPublisher:
                 stats.changed += 1
                 posted = [m for m in existing.values() if m.is_posted and m.ts]
                 if posted:
-                    plan.changes.append(_Change(incident, snapshot, posted))
+                    plan.changes.append(_Change(incident, snapshot, posted, card_changed=not same_card))
                 if is_postable(incident):
                     plan.posts.extend(_Post(incident, d) for d in deliveries if d.channel not in existing)
             event_count = snapshot.seen_event_count if snapshot else 0
@@ -263,7 +270,8 @@ class CardPublisher:
                     digests[(message.channel, message.ts)][incident.id] = incident
                     continue
                 # an edit is not a new message: unpaced and unordered, so each gets a lane of its own
-                lanes[f"{message.channel}/{message.ts}"].append(self._update_task(incident, message))
+                if change.card_changed:
+                    lanes[f"{message.channel}/{message.ts}"].append(self._update_task(incident, message))
                 if lines:  # thread replies keep their own order, beside the channel's new cards
                     key = f"events:{events[1]}"
                     lanes[f"{message.channel}/threads"].append(self._thread_task(message, lines, key))

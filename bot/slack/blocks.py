@@ -353,8 +353,11 @@ def incident_metadata(incident: Incident) -> dict[str, Any]:
 
 
 def _summary_fields(incident: Incident, slack_user_of: SlackUserOf) -> list[Block]:
+    severity = f"{severity_emoji(incident.severity)} {severity_word(incident.severity)}"
+    if incident.priority:  # a case: its priority is what people talk about; severity follows from it
+        severity += f" ({escape(incident.priority)})"
     fields = [
-        f"*Severity*\n{severity_emoji(incident.severity)} {severity_word(incident.severity)}",
+        f"*Severity*\n{severity}",
         f"*Status*\n{_status_text(incident)}",
         f"*Assignee*\n{user_ref(incident.assignee, slack_user_of) if incident.assignee else '_nobody_'}",
         f"*Created*\n{date_token(incident.created_at) if incident.created_at else '_unknown_'}",
@@ -493,6 +496,9 @@ def thread_note(lines: Sequence[str]) -> MessagePayload:
 # ----------------------------------------------------------------------------------- event timeline
 
 
+COMMENT_IN_LINE = 500
+
+
 def describe_event(event: IncidentEvent, slack_user_of: SlackUserOf = _nobody) -> str:
     """One event as a sentence for a timeline, e.g. "Assigned to <@U0BOB> by alice@example.com"."""
     by = _by(event, slack_user_of)
@@ -513,6 +519,13 @@ def describe_event(event: IncidentEvent, slack_user_of: SlackUserOf = _nobody) -
         if event.snooze_start is not None:
             text += f" from {date_token(event.snooze_start)}"
         return text + by
+    if kind is EventKind.COMMENT:
+        words = fit(event.text or "", COMMENT_IN_LINE)
+        return f"Comment{by}: {words}" if words else f"Comment{by}"
+    if kind is EventKind.PRIORITY:
+        return f"Priority set to {fit(event.priority or 'unknown', 20)}{by}"
+    if kind is EventKind.NOTIFICATION:
+        return f"Notifications failed: {fit(event.text, 300)}" if event.text else "Notifications sent"
     if kind is EventKind.UPSERT_STATE:
         muted = " (muted)" if event.is_muted else ""
         if event.state is State.RESOLVED:

@@ -136,3 +136,34 @@ def test_check_and_run_refuse_an_account_that_answers_neither_api(tmp_path: Path
     finally:
         slack.stop()
         neither.stop()
+
+
+def test_check_names_the_api_it_found(tmp_path: Path) -> None:
+    cases = start_cases_sandbox(SimulatedCases(seed=3))
+    slack = start_slack_sandbox(SlackWorkspace.with_defaults())
+    try:
+        env = bot_env(cases, slack, f"sqlite:///{tmp_path / 'bot.db'}", config_path=None, port=free_port())  # type: ignore[arg-type]
+        checked = subprocess.run(
+            [sys.executable, "-m", "bot", "check"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (
+            "Cases API (found by CORALOGIX_API=auto: the account answers CasesService only" in checked.stdout
+        )
+        env["CORALOGIX_API"] = "incidents"
+        forced = subprocess.run(
+            [sys.executable, "-m", "bot", "check"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert forced.returncode == 1  # told to use Incidents, on an account that answers Cases only
+    finally:
+        slack.stop()
+        cases.stop()

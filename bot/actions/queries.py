@@ -21,6 +21,7 @@ from bot.domain import (
     Ordering,
     SortField,
 )
+from bot.errors import CoralogixError
 from bot.personal_keys import PersonalKeyError, PersonalKeys
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,13 @@ class IncidentQueries:
         self._client = client
         self._finder = finder
         self._keys = keys
+
+    def backend_api(self) -> str | None:
+        """"incidents" or "cases", None while it cannot be told (auto-detection waiting for Coralogix)."""
+        try:
+            return self._client.api
+        except CoralogixError:
+            return None
 
     def read_key(self, slack_id: str) -> ApiKey | None:
         """The person's own key if they have a readable one, else None (the team key)."""

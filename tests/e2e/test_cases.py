@@ -96,6 +96,8 @@ def test_commands_list_and_resolve_work_on_cases(world: World) -> None:
 
     _, listed, _ = world.command("list", user="U0ALICE")
     assert "cache misses" in world.answer_to(listed)
+    _, who, _ = world.command("whoami", user="U0BOB")
+    assert "uses Cases: acknowledging names you as the actor" in world.answer_to(who)
     _, resolved, _ = world.command(f"resolve {case_id}", user="U0ALICE")
     assert "resolved" in world.answer_to(resolved)
     assert _case_calls(world, "ResolveCase", case_id)

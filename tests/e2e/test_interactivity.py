@@ -393,6 +393,7 @@ def test_list_show_stats_whoami(world: World) -> None:
     whoami = world.answer_to(url, "whoami")
     assert "*bob@example.com* (from the e-mail of your Slack profile)" in whoami
     assert "You may not: close" in whoami
+    assert "uses Incidents: acknowledging and assigning need your own key" in whoami
 
 
 # ------------------------------------------------------------------------------------- personal keys

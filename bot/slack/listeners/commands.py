@@ -230,12 +230,28 @@ class CommandRouter:
                 "Your actions use the bot's team API key, so Coralogix credits the key's owner; "
                 f"`{self._deps.command} connect` adds your own key."
             )
+        lines.append(self._backend_line())
         allowed = service.allowed_actions(user)
         missing = [action.value for action in Action if action not in allowed]
         lines.append("You may: " + (", ".join(a.value for a in allowed) or "nothing") + ".")
         if missing:
             lines.append("You may not: " + ", ".join(missing) + " (the settings file's `permissions`).")
         return "\n".join(lines)
+
+    def _backend_line(self) -> str:
+        """Which Coralogix API this bot speaks, and what that means for whose key acts."""
+        api = self._deps.queries.backend_api()
+        if api == "cases":
+            return (
+                "This workspace's Coralogix uses Cases: acknowledging names you as the actor even through "
+                "the team key; assign, resolve and close are credited to whichever key makes the call."
+            )
+        if api == "incidents":
+            return (
+                "This workspace's Coralogix uses Incidents: acknowledging and assigning need your own key "
+                f"(`{self._deps.command} connect`); resolve, close and unassign may go through the team key."
+            )
+        return "I could not tell yet whether this Coralogix account uses Incidents or Cases."
 
     # -- personal keys -----------------------------------------------------------------------------
 

@@ -233,6 +233,8 @@ def build_runtime(
         backfill=timedelta(minutes=settings.bot_backfill_minutes),
         clock=utcnow,
         reconcile_every=reconcile_every,
+        # the reconciliation's share of a poll ends within half an interval: the next poll starts on time
+        sweep_seconds=settings.bot_poll_interval_seconds / 2,
     )
     job = PollJob(
         poller=poller,

@@ -48,6 +48,12 @@ def _identity_eligibility_and_action_claims(conn: Connection) -> None:
     metadata.tables["action_claims"].create(conn, checkfirst=True)
 
 
+def _add_snapshot_sweep(conn: Connection) -> None:
+    columns = {column["name"] for column in inspect(conn).get_columns("incident_snapshots")}
+    if "swept" not in columns:  # absent unless created by a version-3 run of today's tables
+        conn.execute(text("ALTER TABLE incident_snapshots ADD COLUMN swept INTEGER"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -60,6 +66,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "identity cache knows guests, bots and deleted users; one action claim per incident and action",
         _identity_eligibility_and_action_claims,
     ),
+    Migration(4, "snapshots remember the last reconciliation that saw them open", _add_snapshot_sweep),
 )
 
 

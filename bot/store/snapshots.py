@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Row
 
 from bot.domain import Severity, State, Status
@@ -15,7 +15,8 @@ from bot.store.rows import Snapshot
 from bot.store.tables import incident_messages
 from bot.store.tables import incident_snapshots as t
 
-_UPDATABLE = [c.name for c in t.columns if c.name != "incident_id"]
+# `swept` belongs to the reconciliation (store/sweeps.py): writing a snapshot leaves it as it is.
+_UPDATABLE = [c.name for c in t.columns if c.name not in ("incident_id", "swept")]
 
 
 class SnapshotQueries(StoreBase):
@@ -51,11 +52,11 @@ class SnapshotQueries(StoreBase):
             for batch in chunked(rows):
                 conn.execute(stmt, list(batch))
 
-    def tracked_open_ids(self) -> list[str]:
-        """Ids of incidents the bot follows that were not closed when last seen."""
-        stmt = select(t.c.incident_id).where(t.c.closed.is_(False)).order_by(t.c.incident_id)
+    def count_tracked_open(self) -> int:
+        """How many incidents the bot follows that were not closed when last seen."""
+        stmt = select(func.count()).select_from(t).where(t.c.closed.is_(False))
         with self._read() as conn:
-            return list(conn.execute(stmt).scalars())
+            return int(conn.execute(stmt).scalar_one())
 
     def prune_closed(self, updated_before: datetime) -> int:
         """Forget closed incidents untouched since `updated_before`, with their messages; returns how many."""

@@ -18,12 +18,14 @@ from bot.store.migrations import MIGRATIONS, Migration, current_version, upgrade
 from bot.store.outbox import OutboxQueries
 from bot.store.retention import RetentionQueries
 from bot.store.snapshots import SnapshotQueries
+from bot.store.sweeps import SweepQueries
 from bot.store.users import UserQueries
 
 
 class Store(
     MessageQueries,
     SnapshotQueries,
+    SweepQueries,
     CursorQueries,
     LeaseQueries,
     OutboxQueries,

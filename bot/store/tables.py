@@ -82,6 +82,7 @@ incident_snapshots = Table(
     Column("last_event_id", String(ID)),
     Column("channels", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("swept", Integer),  # the number of the last reconciliation that saw the incident open
     Index(None, "closed", "updated_at"),
 )
 

@@ -84,11 +84,11 @@ def test_bulk_upsert_and_read_of_many_incidents(store: Store) -> None:
     assert store.get_snapshots([]) == {}
 
 
-def test_tracked_open_ids_leave_out_closed_incidents(store: Store) -> None:
+def test_the_count_of_tracked_open_incidents_leaves_out_closed_ones(store: Store) -> None:
     store.upsert_snapshots([snapshot("b"), snapshot("a"), snapshot("c", closed=True)])
-    assert store.tracked_open_ids() == ["a", "b"]
+    assert store.count_tracked_open() == 2
     store.upsert_snapshot(snapshot("a", closed=True))
-    assert store.tracked_open_ids() == ["b"]
+    assert store.count_tracked_open() == 1
 
 
 def test_prune_forgets_old_closed_incidents_and_their_messages(store: Store) -> None:

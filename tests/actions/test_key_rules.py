@@ -109,3 +109,19 @@ def test_an_id_of_the_other_api_is_not_found_and_nothing_is_written(
     assert on_cases.outcome_kinds() == [OutcomeKind.NOT_FOUND]
     assert on_incidents.outcome_kinds() == [OutcomeKind.NOT_FOUND]
     assert cases.sim.calls_to("ResolveCase") == [] and sim.calls_to("ResolveIncidents") == []
+
+
+def test_a_cases_write_that_fails_half_way_never_repeats_what_was_done(
+    build: Build, cases: RunningCasesSandbox, cases_client: CasesClient
+) -> None:
+    import grpc
+
+    parts = build(client=cases_client)
+    first, second = (cases.sim.create_incident(application="shop") for _ in range(2))
+    cases.sim.faults.fail_next(grpc.StatusCode.FAILED_PRECONDITION, rpc="ResolveCase", skip=1)
+
+    report = parts.service.act("U0LEAD", Action.RESOLVE, [first, second])
+
+    assert report.outcome_kinds() == [OutcomeKind.DONE, OutcomeKind.FAILED]
+    resolved = [call.request.id for call in cases.sim.calls_to("ResolveCase")]
+    assert sorted(resolved) == sorted([first, second])  # one call each: the done one was not repeated

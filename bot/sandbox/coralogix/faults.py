@@ -15,6 +15,7 @@ class _FailRule:
     code: grpc.StatusCode
     remaining: int
     rpc: str | None
+    skip: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +51,14 @@ class FaultInjector:
         with self._lock:
             self._unavailable_until = self._monotonic() + seconds
 
-    def fail_next(self, code: grpc.StatusCode, n: int = 1, rpc: str | None = None) -> None:
-        """The next `n` calls (of `rpc`, or of any rpc) fail with `code`."""
+    def fail_next(self, code: grpc.StatusCode, n: int = 1, rpc: str | None = None, *, skip: int = 0) -> None:
+        """The next `n` calls (of `rpc`, or of any rpc) fail with `code`, after `skip` that succeed."""
         if code == grpc.StatusCode.OK:
             raise ValueError("fail_next needs an error code, not OK")
         if n <= 0:
             return
         with self._lock:
-            self._fail_rules.append(_FailRule(code=code, remaining=n, rpc=rpc))
+            self._fail_rules.append(_FailRule(code=code, remaining=n, rpc=rpc, skip=skip))
 
     def slow(self, seconds: float, rpc: str | None = None) -> None:
         """Every answer (of `rpc`, or of every rpc) waits `seconds` first; 0 removes the delay."""
@@ -95,6 +96,9 @@ class FaultInjector:
                 return FaultDecision(delay, grpc.StatusCode.UNAVAILABLE, "simulated outage")
             for rule in self._fail_rules:
                 if rule.rpc is None or rule.rpc == rpc:
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     rule.remaining -= 1
                     if rule.remaining <= 0:
                         self._fail_rules.remove(rule)

@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     bot_storm_threshold: int = Field(default=10, ge=1)
     bot_require_personal_key: bool = False
     bot_retention_days: int = Field(default=30, ge=1)
+    bot_webhook_secret: SecretStr | None = None
     bot_config: Path | None = None
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
 
@@ -261,7 +262,14 @@ SETTING_NAMES = tuple(name for name in Settings.model_fields if name != "routing
 """The settings' field names; the environment variables are the same in upper case."""
 
 _SECRET_SETTINGS = frozenset(
-    {"slack_bot_token", "slack_app_token", "slack_signing_secret", "coralogix_api_key", "bot_encryption_key"}
+    {
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "coralogix_api_key",
+        "bot_encryption_key",
+        "bot_webhook_secret",
+    }
 )
 _NEVER_ECHOED = _SECRET_SETTINGS | {"bot_database_url"}
 _REQUIRED_HINTS = {

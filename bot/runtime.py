@@ -37,12 +37,13 @@ from bot.notify.job import PollJob, lease_ttl
 from bot.notify.poller import Poller
 from bot.notify.publisher import CardPublisher
 from bot.notify.retention import RetentionJob
+from bot.notify.wakeup import PollWakeup
 from bot.slack.app import build_bolt_app
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.listeners import Interactivity, register_listeners
 from bot.slack.request_guard import SlackRequestGuard
 from bot.store import Store
-from bot.web import MAX_BODY_BYTES, HttpServer, build_wsgi_app
+from bot.web import MAX_BODY_BYTES, CoralogixWebhook, HttpServer, build_wsgi_app
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class BotRuntime:
     bolt_app: Any
     interactivity: Interactivity | None = None
     retention: RetentionJob | None = None
+    wakeup: PollWakeup | None = None
     scheduler: BackgroundScheduler = field(init=False)
     _socket_mode: Any = None
     _stopped: threading.Event = field(default_factory=threading.Event)
@@ -119,6 +121,10 @@ class BotRuntime:
             coalesce=True,
             next_run_time=datetime.now(UTC),
         )
+        if self.wakeup is not None:
+            self.scheduler.add_job(
+                self.wakeup.check, "interval", seconds=1, id="wakeup", max_instances=1, coalesce=True
+            )
         if self.retention is not None:
             self.scheduler.add_job(
                 self.retention,
@@ -271,7 +277,10 @@ def build_runtime(
             settings.slack_signing_secret.get_secret_value(),
             max_body=MAX_BODY_BYTES,
         )
+    wakeup = PollWakeup(store, holds_lease=lambda: job.holds_lease, poll_now=job, clock=utcnow)
+    secret = settings.bot_webhook_secret
     wsgi = build_wsgi_app(
+        webhook=CoralogixWebhook(secret.get_secret_value(), wakeup.request) if secret else None,
         slack_handler=slack_handler,
         readiness_problems=lambda: readiness.problems(store.ping),
         metrics=metrics.render,
@@ -282,6 +291,7 @@ def build_runtime(
     )
     http = HttpServer(wsgi, settings.bot_http_host, settings.bot_http_port)
     return BotRuntime(
+        wakeup=wakeup,
         settings=settings,
         store=store,
         client=client,

@@ -9,6 +9,7 @@ it is read.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import resource
 import socket
@@ -114,12 +115,36 @@ def at_the_edge(app: WSGIApplication) -> WSGIApplication:
     return edge
 
 
+WEBHOOK_PATH = "/coralogix/webhook"
+
+
+class CoralogixWebhook:
+    """`POST /coralogix/webhook` with `Authorization: Bearer <BOT_WEBHOOK_SECRET>`: 202 and a poll now."""
+
+    def __init__(self, secret: str, on_hint: Callable[[], None]) -> None:
+        self._expected = f"Bearer {secret}".encode()
+        self._on_hint = on_hint
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        given = str(environ.get("HTTP_AUTHORIZATION", "")).encode()
+        if not hmac.compare_digest(given, self._expected):
+            return _plain(start_response, "401 Unauthorized", "wrong or missing webhook secret\n")
+        # the body is a hint only and is not read: the poll asks Coralogix itself
+        try:
+            self._on_hint()
+        except Exception:
+            log.exception("the webhook's poll request failed")
+            return _plain(start_response, "503 Service Unavailable", "could not request a poll\n")
+        return _plain(start_response, "202 Accepted", "poll requested\n")
+
+
 def build_wsgi_app(
     *,
     slack_handler: WSGIApplication | None,
     readiness_problems: Callable[[], list[str]],
     metrics: Callable[[], bytes],
     readiness_notes: Callable[[], list[str]] = list,
+    webhook: CoralogixWebhook | None = None,
 ) -> WSGIApplication:
     """Route `/slack/events` to Bolt and serve `/healthz`, `/readyz` and `/metrics`.
 
@@ -132,6 +157,12 @@ def build_wsgi_app(
         method = environ.get("REQUEST_METHOD", "GET")
         if path == SLACK_EVENTS_PATH and slack_handler is not None:
             return slack_handler(environ, start_response)
+        if path == WEBHOOK_PATH:
+            if webhook is None:
+                return _plain(start_response, "404 Not Found", "not found\n")
+            if method != "POST":
+                return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
+            return webhook(environ, start_response)
         if method != "GET":
             return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
         if path == "/healthz":

@@ -57,6 +57,10 @@ class PollJob:
         self._heartbeat = threading.Thread(target=self._keep_lease, name="lease-heartbeat", daemon=True)
         self.last_result: PollResult | None = None
 
+    @property
+    def holds_lease(self) -> bool:
+        return self._held
+
     def start_heartbeat(self) -> None:
         """Renew the lease every third of its life, so a poll slowed by Slack pacing never loses it."""
         self._heartbeat.start()

@@ -67,6 +67,22 @@ class Metrics:
             registry=r,
         )
 
+        self.socket_mode_connected = Gauge(
+            "incidentbot_socket_mode_connected",
+            "1 while the Socket Mode connection to Slack is open (Socket Mode only)",
+            registry=r,
+        )
+        self.socket_mode_reconnects = Counter(
+            "incidentbot_socket_mode_reconnects",
+            "Socket Mode connections opened after the first (after a drop, or a refresh Slack asked for)",
+            registry=r,
+        )
+        self.socket_mode_disconnects = Counter(
+            "incidentbot_socket_mode_disconnects",
+            "Socket Mode connections lost (not counting refreshes Slack asked for)",
+            registry=r,
+        )
+
     def observe_coralogix(self, rpc: str, code: str, seconds: float) -> None:
         """The client's CallObserver hook."""
         self.coralogix_calls.labels(rpc=rpc, code=code).inc()

@@ -12,7 +12,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -45,6 +45,9 @@ from bot.slack.request_guard import SlackRequestGuard
 from bot.store import Store
 from bot.web import MAX_BODY_BYTES, CoralogixWebhook, HttpServer, build_wsgi_app
 
+if TYPE_CHECKING:
+    from bot.slack.socket_mode import SocketModeListener
+
 log = logging.getLogger(__name__)
 
 RETENTION_EVERY_MINUTES = 60
@@ -53,14 +56,6 @@ REJECTED_TOKEN_ERRORS = frozenset({"invalid_auth", "account_inactive", "token_re
 
 class StartupError(BotError):
     """The bot must not run: Slack or Coralogix refused its credentials (the message says which)."""
-
-
-def _slack_reason(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    data = getattr(response, "data", None)
-    if isinstance(data, dict) and data.get("error"):
-        return str(data["error"])
-    return type(exc).__name__
 
 
 def utcnow() -> datetime:
@@ -88,7 +83,7 @@ class BotRuntime:
     retention: RetentionJob | None = None
     wakeup: PollWakeup | None = None
     scheduler: BackgroundScheduler = field(init=False)
-    _socket_mode: Any = None
+    _socket_mode: SocketModeListener | None = None
     _stopped: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -100,18 +95,7 @@ class BotRuntime:
         self.verify_credentials()
         self.http.start()
         if self.settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            self._socket_mode = SocketModeHandler(
-                self.bolt_app, self.settings.slack_app_token.get_secret_value()
-            )
-            try:
-                self._socket_mode.connect()
-            except Exception as exc:
-                raise StartupError(
-                    f"Slack refused the Socket Mode connection with SLACK_APP_TOKEN ({_slack_reason(exc)}); "
-                    "check the app-level token and its connections:write scope"
-                ) from None
+            self._start_socket_mode(self.settings.slack_app_token.get_secret_value())
         self.scheduler.add_job(
             self.job,
             "interval",
@@ -143,6 +127,23 @@ class BotRuntime:
             self.http.port,
             self.settings.bot_poll_interval_seconds,
         )
+
+    def _start_socket_mode(self, app_token: str) -> None:
+        """Open the Socket Mode connection; a refused app token is a `StartupError`, an outage only warns
+        (the client keeps trying, and `/readyz` says so)."""
+        from bot.slack.link_state import LinkState
+        from bot.slack.socket_mode import SocketModeRefusedError, build_socket_mode
+
+        self._socket_mode = build_socket_mode(
+            self.bolt_app, app_token, self.settings.slack_api_url, LinkState(self.readiness, self.metrics)
+        )
+        try:
+            self._socket_mode.connect()
+        except SocketModeRefusedError as exc:
+            raise StartupError(
+                f"Slack refused SLACK_APP_TOKEN ({exc.error}) for Socket Mode; check the app-level token "
+                "and its connections:write scope; nothing was started"
+            ) from None
 
     def verify_credentials(self) -> None:
         """Refuse to run on credentials Slack or Coralogix rejected; an outage only warns (polls retry)."""

@@ -36,6 +36,11 @@ def auth_test(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
     }
 
 
+def apps_connections_open(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
+    """A Socket Mode URL; called with the app-level token (see `APP_TOKEN_METHODS`)."""
+    return {"url": workspace.socket_mode_url()}
+
+
 def chat_post_message(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
     channel = workspace.resolve_channel(params.get("channel"))
     text, blocks = _content(params)
@@ -189,6 +194,7 @@ def views_update(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
 
 
 METHODS: dict[str, Method] = {
+    "apps.connections.open": apps_connections_open,
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
     "chat.update": chat_update,
@@ -206,6 +212,9 @@ METHODS: dict[str, Method] = {
     "views.push": views_push,
     "views.update": views_update,
 }
+
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+"""Methods Slack answers only for an app-level token (`xapp-…`)."""
 
 
 def _open_view(workspace: SlackWorkspace, params: JsonObject, method: str) -> JsonObject:

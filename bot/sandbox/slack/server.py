@@ -12,7 +12,7 @@ from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.sandbox.slack.failure import SlackMethodError
-from bot.sandbox.slack.methods import METHODS
+from bot.sandbox.slack.methods import APP_TOKEN_METHODS, METHODS
 from bot.sandbox.slack.models import JsonObject, RecordedCall
 from bot.sandbox.slack.request import bearer_token, decode_params
 from bot.sandbox.slack.response_urls import NOT_FOUND_ERRORS, deliver
@@ -83,6 +83,8 @@ class _SandboxHandler(BaseHTTPRequestHandler):
         headers: dict[str, str] = {}
         if token == workspace.bot_token:  # Slack names the token's scopes; Bolt reads this header
             headers["x-oauth-scopes"] = ",".join(workspace.scopes)
+        elif token == workspace.app_token:
+            headers["x-oauth-scopes"] = "connections:write"
         if outcome.response is not None:
             status, answer = outcome.response.status, dict(outcome.response.body)
             headers.update(outcome.response.headers)
@@ -149,7 +151,10 @@ def _run_method(
     if run is None:
         return 200, {"ok": False, "error": "unknown_method"}
     try:
-        workspace.check_token(token)
+        if method in APP_TOKEN_METHODS:
+            workspace.check_app_token(token)
+        else:
+            workspace.check_token(token)
         return 200, {"ok": True, **run(workspace, params)}
     except SlackMethodError as exc:
         return 200, _failure_body(exc)

@@ -25,6 +25,7 @@ from bot.sandbox.slack.timestamps import TimestampClock, is_valid_ts
 
 SANDBOX_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the sandbox's well-known token, not a secret
 SANDBOX_APP_ID = "A0SANDBOX"
+SANDBOX_APP_TOKEN = "xapp-1-A0SANDBOX-1-sandbox-app-level-token"  # noqa: S105 - well known, not a secret
 DEFAULT_CHANNEL_ID = "C0INCIDENTS"
 
 DEFAULT_CHANNELS = (
@@ -88,6 +89,7 @@ class SlackWorkspace:
         self.bot_id = "B" + bot_user_id[1:]
         self.app_id = SANDBOX_APP_ID
         self.bot_token = bot_token
+        self.app_token = SANDBOX_APP_TOKEN
         self.scopes: tuple[str, ...] = BOT_SCOPES
         self.calls: list[RecordedCall] = []
         self.faults = SlackFaults()
@@ -107,6 +109,7 @@ class SlackWorkspace:
         self._response_urls: dict[str, ResponseUrl] = {}
         self._response_bodies: list[JsonObject] = []
         self._base_url: str | None = None
+        self._socket_mode_url: Callable[[], str] | None = None
         self.add_user(bot_user_id, "incident-bot", None, "Incident Bot")
         self._users[bot_user_id].is_bot = True
 
@@ -175,6 +178,18 @@ class SlackWorkspace:
         """Called by the server once it listens, so response URLs and permalinks point at it."""
         with self._lock:
             self._base_url = base_url.rstrip("/")
+
+    def attach_socket_mode(self, new_url: Callable[[], str]) -> None:
+        """Called by the Socket Mode stand-in once it listens: `apps.connections.open` answers `new_url()`."""
+        with self._lock:
+            self._socket_mode_url = new_url
+
+    def socket_mode_url(self) -> str:
+        with self._lock:
+            new_url = self._socket_mode_url
+        if new_url is None:  # the app has Socket Mode off: Slack hands out no URL
+            raise SlackMethodError("socket_mode_not_enabled")
+        return new_url()
 
     @property
     def base_url(self) -> str:
@@ -266,6 +281,15 @@ class SlackWorkspace:
             raise SlackMethodError("expired_trigger_id")
 
     # -- operations behind the Web API -----------------------------------------------------------
+
+    def check_app_token(self, token: str | None) -> None:
+        """Methods called with the app-level token (`apps.connections.open`) refuse a bot token."""
+        if not token:
+            raise SlackMethodError("not_authed")
+        if token == self.bot_token:
+            raise SlackMethodError("not_allowed_token_type")
+        if token != self.app_token:
+            raise SlackMethodError("invalid_auth")
 
     def check_token(self, token: str | None) -> None:
         if not token:

@@ -58,9 +58,9 @@ class SweepQueries(StoreBase):
         row = {"name": name, "value": value, "updated_at": now or utcnow()}
         with self._write() as conn:
             if expected is None:
-                stmt = self._insert(poll_cursors).values(**row).on_conflict_do_nothing()
+                insert = self._insert(poll_cursors).values(**row).on_conflict_do_nothing()
                 # RETURNING, not rowcount: drivers need not report rowcount for an INSERT.
-                return conn.execute(stmt.returning(poll_cursors.c.name)).first() is not None
+                return conn.execute(insert.returning(poll_cursors.c.name)).first() is not None
             stmt = (
                 update(poll_cursors)
                 .where(poll_cursors.c.name == name, poll_cursors.c.value == expected)

@@ -25,15 +25,17 @@ def run_check(
     coralogix_probe: Probe,
     slack_probe: Probe | None,
     out: TextIO,
+    socket_mode_probe: Probe | None = None,
 ) -> int:
-    """0 when every probe succeeded, 1 otherwise; one line per problem."""
+    """0 when every probe succeeded, 1 otherwise; one line per problem. `socket_mode_probe` (the app-level
+    token) is tried only when given, i.e. when SLACK_APP_TOKEN is set."""
     _print_configuration(settings, out)
     for warning in configuration_warnings(settings):
         out.write(f"Warning: {warning}\n")
-    results = [
-        _outcome("Slack", slack_probe, default_detail=None),
-        _outcome("Coralogix", coralogix_probe, default_detail=_coralogix_target(settings)),
-    ]
+    results = [_outcome("Slack", slack_probe, default_detail=None)]
+    if socket_mode_probe is not None:
+        results.append(_outcome("Slack Socket Mode", socket_mode_probe, default_detail=None))
+    results.append(_outcome("Coralogix", coralogix_probe, default_detail=_coralogix_target(settings)))
     failures = 0
     for ok, line in results:
         out.write(line + "\n")

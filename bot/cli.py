@@ -18,7 +18,7 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.check import run_check
     from bot.config import load_settings
-    from bot.probes import coralogix_probe, slack_probe
+    from bot.probes import coralogix_probe, slack_probe, socket_mode_probe
 
     try:
         settings = load_settings(args.config)
@@ -30,6 +30,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         settings,
         coralogix_probe=coralogix_probe(settings),
         slack_probe=slack_probe(settings),
+        socket_mode_probe=socket_mode_probe(settings),
         out=out,
     )
 
@@ -58,8 +59,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         runtime.stop()
         signals.restore()
         return 1
-    except Exception:
-        log.exception("the bot could not start")
+    except Exception as exc:  # a bug or an unforeseen refusal: still one line (the traceback at DEBUG)
+        log.error("the bot could not start: %s: %s", type(exc).__name__, exc)
+        log.debug("the start-up failure in full", exc_info=True)
         runtime.stop()
         signals.restore()
         return 1

@@ -60,3 +60,30 @@ def slack_probe(settings: Settings) -> Probe:
         return f"team {answer.get('team')}, bot user {answer.get('user_id')}"
 
     return probe
+
+
+def socket_mode_probe(settings: Settings) -> Probe | None:
+    """Slack's `apps.connections.open` with the app-level token (a URL is issued, nothing connects);
+    None when SLACK_APP_TOKEN is unset (HTTP mode)."""
+    if settings.slack_app_token is None:
+        return None
+    app_token = settings.slack_app_token.get_secret_value()
+
+    def probe() -> str:
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        client = WebClient(base_url=settings.slack_api_url, timeout=10)
+        try:
+            client.apps_connections_open(app_token=app_token)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown error") if exc.response is not None else str(exc)
+            raise BotError(
+                f"Slack refused SLACK_APP_TOKEN ({error}); Socket Mode needs an app-level token (xapp-…) "
+                "with the connections:write scope"
+            ) from exc
+        except OSError as exc:
+            raise BotError(f"Slack is unreachable at {settings.slack_api_url} ({exc})") from exc
+        return "apps.connections.open issued a connection URL"
+
+    return probe

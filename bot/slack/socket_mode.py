@@ -147,7 +147,7 @@ class ResilientSocketModeClient(SocketModeClient):
             self._observer.connected()
             log.info("Socket Mode: connected")
 
-        def on_message(ws: WebSocketApp, message: str) -> None:
+        def on_message(ws: WebSocketApp, message: str | bytes) -> None:
             self.enqueue_message(message)
 
         def on_error(ws: WebSocketApp, error: Exception) -> None:
@@ -264,8 +264,11 @@ class ResilientSocketModeClient(SocketModeClient):
 
     # -- frames -----------------------------------------------------------------------------------
 
-    def enqueue_message(self, message: str) -> None:
+    def enqueue_message(self, message: str | bytes) -> None:
         """Only JSON objects reach the listeners; anything else is one WARNING line and dropped."""
+        if isinstance(message, bytes):
+            log.warning("Socket Mode: ignored a binary frame (%d bytes)", len(message))
+            return
         try:
             decoded = json.loads(message)
         except ValueError:

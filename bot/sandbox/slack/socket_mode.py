@@ -93,6 +93,7 @@ class SocketModeServer:
         self.connections_opened = 0
         self.refused_handshakes = 0
         self.unreadable_frames: list[str] = []
+        self._frames_in: list[str] = []
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -197,6 +198,11 @@ class SocketModeServer:
             with self._lock:
                 self._links.pop(link.number, None)
 
+    def frames_in(self) -> list[str]:
+        """Every frame the app sent, on any connection, in order."""
+        with self._lock:
+            return list(self._frames_in)
+
     def open_connections(self) -> int:
         with self._lock:
             return len(self._links)
@@ -205,6 +211,8 @@ class SocketModeServer:
         """The app's frames are acknowledgements: `{"envelope_id": …, "payload": {…}?}`."""
         now = self._clock()
         link.frames_in.append(text)
+        with self._lock:
+            self._frames_in.append(text)
         try:
             frame = json.loads(text)
             envelope_id = frame["envelope_id"]

@@ -1,242 +1,521 @@
-"""The cost of one poll with 10,000 open incidents: idle, and with 20 new plus 20 changed incidents.
+"""The poller at 10,000 to 100,000 open incidents, measured on the bot's whole process.
 
-The sandboxes (simulated IncidentsService or, with `--api cases`, CasesService; Slack) run in this
-process; the bot's poller runs in a fresh child process (spawned, so its peak RSS is the bot's own),
-reached over real sockets. Slack pacing is off (pace 0) so the wall time is the bot's work, not Slack's
-one-message-per-second rule.
+Every party runs in its own process: the simulated Coralogix (IncidentsService, or CasesService with
+`--api cases`), the Slack sandbox, and the bot itself, started as `incident-bot run` (HTTP server, Bolt,
+scheduler and poller; SQLite; one poll a second). The Coralogix stand-in logs every call it answers (when,
+which rpc, response bytes), which tells a regular poll (newest updates first) from the reconciliation
+(open incidents oldest first, then batch reads); the bot's /metrics give each poll's duration.
 
-Prints, per poll: wall time, gRPC calls, bytes received from Coralogix, Slack calls; then the child's peak
-RSS with every incident tracked. Goals: an idle poll reads at most one page; the 40-change poll takes at
-most 200 ms; peak RSS at most 150 MB.
+Per size: the reconciliation that first tracks every open incident, an idle poll, a poll with 20 new and
+20 changed incidents (each in a channel of its own, so Slack's one-message-a-second pace is not what is
+measured), a second full reconciliation with everything tracked, and the bot's peak RSS (VmHWM). A
+reconciliation is reported with its wall time, Coralogix reads and bytes, the bot's CPU, and the longest
+gap between two regular polls while it ran (a gap over two intervals is a poll delayed by more than one).
+Goals: peak RSS <= 150 MB, idle poll <= 1 page, 40-change poll median <= 200 ms, no poll delayed.
 
-    .venv/bin/python bench/poll.py [--incidents N] [--api incidents|cases]
+    .venv/bin/python bench/poll.py [--incidents N [N ...]] [--api incidents|cases]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing as mp
-import resource
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-import grpc
+import yaml
 
 API_KEY = "cx-team-key"
+INTERVAL = 1.0  # BOT_POLL_INTERVAL_SECONDS
 ROUNDS = 7
-CHANNELS = ["C0PAYMENTS", "C0SEARCH", "C0PLATFORM", "C0INCIDENTS"]
+APPS = [f"bench{n:02d}" for n in range(1, 41)]
+CHANNELS = {app: f"C0BENCH{n:02d}" for n, app in enumerate(APPS, start=1)}
+SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
+ASCENDING, DESCENDING = 1, 2  # the same numbers in both APIs' direction enums
 
 
-class ByteCounter(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """A gRPC client interceptor counting calls and response bytes."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.bytes = 0
-
-    def intercept_unary_unary(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
-        outcome = continuation(details, request)
-        self.calls += 1
-        self.bytes += outcome.result().ByteSize()
-        return outcome
+# ------------------------------------------------------------------ the Coralogix stand-in process
 
 
-def worker(conn: Connection, coralogix_address: str, slack_url: str, db_url: str, api: str) -> None:
-    """The bot side: client, store, publisher and poller, driven by commands from the parent."""
-    from bot.config import RoutingConfig
-    from bot.coralogix.backend import make_backend
-    from bot.coralogix.channel import open_channel
-    from bot.metrics import Metrics
-    from bot.notify.poller import Poller
-    from bot.notify.publisher import CardPublisher
-    from bot.slack.gateway import SlackGateway, build_web_client
-    from bot.store import Store
+@dataclass(frozen=True)
+class Call:
+    started: float  # time.monotonic(), which is system-wide on Linux: comparable across processes
+    ended: float
+    rpc: str
+    kind: str  # "poll", "sweep", "events" or "other"
+    poll_start: bool  # the first page of a regular poll
+    bytes: int
 
-    counter = ByteCounter()
-    channel = grpc.intercept_channel(open_channel(coralogix_address, insecure=True), counter)
-    # Any: the poller and publisher are typed for IncidentsClient until they take a CoralogixBackend
-    client: Any = make_backend("cases" if api == "cases" else "incidents", channel, API_KEY)
-    store = Store.from_url(db_url)
-    store.create_schema()
-    metrics = Metrics()
-    gateway = SlackGateway(build_web_client("xoxb-sandbox-token", slack_url), metrics, pace_seconds=0)
-    routing = RoutingConfig.model_validate(
-        {
-            "routes": [
-                {
-                    "name": "payments",
-                    "match": {"application": ["payments", "shop"]},
-                    "channels": ["C0PAYMENTS"],
-                },
-                {"name": "search", "match": {"application": "search"}, "channels": ["C0SEARCH"]},
-                {"name": "critical", "match": {"severity": "critical"}, "channels": ["C0PLATFORM"]},
-            ]
-        }
-    )
 
-    def clock() -> datetime:
-        return datetime.now(UTC)
-
-    publisher = CardPublisher(
-        store=store,
-        gateway=gateway,
-        client=client,
-        routing=routing,
-        default_channel="C0INCIDENTS",
-        team_url=None,
-        slack_user_of=lambda _user: None,
-        metrics=metrics,
-        replica_id="bench",
-        clock=clock,
-        storm_threshold=100,  # 20 at once is no storm here: every incident gets its own card
-    )
-    poller = Poller(
-        client=client,
-        store=store,
-        publisher=publisher,
-        backfill=timedelta(minutes=60),
-        clock=clock,
-        reconcile_every=timedelta(hours=1),
-    )
-    while True:
-        command = conn.recv()
-        if command == "stop":
-            conn.send(None)
-            return
-        calls, received = counter.calls, counter.bytes
-        slack_before = sum(s.get() for s in _samples(metrics, "incidentbot_slack_calls_total"))
-        started = time.perf_counter()
-        cpu_started = time.process_time()
-        if command == "reconcile":
-            poller._reconcile(datetime.now(UTC) - timedelta(minutes=60))
-            result = None
+def classify(rpc: str, request: Any) -> tuple[str, bool]:
+    """What a call is for, from its request alone: (kind, whether it starts a regular poll)."""
+    if rpc in ("ListIncidents", "ListCases"):
+        pagination = request.pagination
+        if rpc == "ListIncidents":
+            size, token = pagination.page_size.value, pagination.page_token.value
+            direction = request.order_bys[0].direction if request.order_bys else 0
         else:
-            result = poller.poll_once()
-        elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
-        slack_after = sum(s.get() for s in _samples(metrics, "incidentbot_slack_calls_total"))
-        conn.send(
-            {
-                "seconds": elapsed,
-                "cpu_seconds": cpu,
-                "grpc_calls": counter.calls - calls,
-                "bytes": counter.bytes - received,
-                "slack_calls": int(slack_after - slack_before),
-                "pages": result.pages if result else None,
-                "changed": result.changed if result else None,
-                "tracked": len(store.tracked_open_ids()),
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            }
-        )
+            size, token = pagination.page_size, pagination.page_token
+            direction = request.order_by.direction if request.HasField("order_by") else 0
+        if direction == DESCENDING and size > 1:
+            return "poll", not token
+        if direction == ASCENDING:
+            return "sweep", False
+        return "other", False
+    if rpc in ("BatchGetIncident", "GetCase"):
+        return "sweep", False
+    if rpc in ("GetIncidentEvents", "ListEvents"):
+        return "events", False
+    return "other", False
 
 
-class _Sample:
-    def __init__(self, value: float) -> None:
-        self._value = value
+class Measured:
+    """A servicer in front of the sandbox's own, logging every call it answers."""
 
-    def get(self) -> float:
-        return self._value
+    def __init__(self, inner: object, log: list[Call]) -> None:
+        self._inner = inner
+        self._log = log
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._inner, name)
+        if not name[:1].isupper():
+            return method
+
+        def call(request: Any, context: Any) -> Any:
+            started = time.monotonic()
+            response = method(request, context)
+            kind, poll_start = classify(name, request)
+            self._log.append(Call(started, time.monotonic(), name, kind, poll_start, response.ByteSize()))
+            return response
+
+        return call
 
 
-def _samples(metrics: Any, name: str) -> list[_Sample]:
-    return [
-        _Sample(sample.value)
-        for family in metrics.registry.collect()
-        for sample in family.samples
-        if sample.name == name
-    ]
+def measured(inner: object, log: list[Call]) -> Any:
+    """`Measured(inner)`, typed as the servicer it stands in for."""
+    return Measured(inner, log)
 
 
-def main() -> None:  # noqa: PLR0915 - one scenario, told in order
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--incidents", type=int, default=10_000)
-    parser.add_argument("--api", choices=["incidents", "cases"], default="incidents")
-    args = parser.parse_args()
+def coralogix_standin(conn: Connection, api: str, count: int) -> None:
+    """The simulated service with `count` open incidents opened two days ago (older than the backfill)."""
+    from concurrent import futures
 
+    import grpc
+
+    from bot.coralogix.pb import incidents_service_pb2_grpc
+    from bot.coralogix.pb.cases import case_events_service_pb2_grpc, cases_service_pb2_grpc
     from bot.sandbox.coralogix import (
+        CaseEventsServicer,
+        CasesServicer,
+        IncidentsServicer,
         SimulatedCases,
         SimulatedCoralogix,
-        start_cases_sandbox,
-        start_coralogix_sandbox,
     )
-    from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
-    sim: SimulatedCoralogix | SimulatedCases
-    old = datetime.now(UTC) - timedelta(days=2)
-    coralogix: Any
-    if args.api == "cases":
+    log: list[Call] = []
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+    sim: Any
+    if api == "cases":
         sim = SimulatedCases(seed=7)
-        sim.generate(args.incidents, created_at=old)  # older than the backfill: tracked, not posted
-        coralogix = start_cases_sandbox(sim)
+        cases_service_pb2_grpc.add_CasesServiceServicer_to_server(measured(CasesServicer(sim), log), server)
+        case_events_service_pb2_grpc.add_CaseEventsServiceServicer_to_server(
+            measured(CaseEventsServicer(sim), log), server
+        )
     else:
         sim = SimulatedCoralogix(seed=7)
-        sim.generate(args.incidents, created_at=old)
-        coralogix = start_coralogix_sandbox(sim)
-    print(f"API: {args.api}, {args.incidents} open")
-    slack = start_slack_sandbox(SlackWorkspace.with_defaults())
-    tmp = tempfile.TemporaryDirectory()
-    db_url = f"sqlite:///{tmp.name}/bench.db"
-
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    process = ctx.Process(target=worker, args=(child, coralogix.address, slack.api_url, db_url, args.api))
-    process.start()
-
-    def run(command: str) -> dict[str, Any]:
-        parent.send(command)
-        while not parent.poll(1.0):
-            if not process.is_alive():
-                raise SystemExit("the bot worker died")
-        answer: dict[str, Any] = parent.recv()
-        return answer
-
-    try:
-        run("poll")  # first start: cursor and backfill (nothing recent to post)
-        setup = run("reconcile")  # every open incident tracked, as after a day of running
-        print(f"setup: {setup['tracked']} incidents tracked in {setup['seconds']:.2f} s")
-        idle = min((run("poll") for _ in range(5)), key=lambda r: r["seconds"])
-        _print("idle poll (best of 5)", idle)
-        busy_runs = []
-        for _ in range(ROUNDS):
-            # 20 incidents that already have cards change, and 20 new ones arrive
-            recent = [sim.create_incident(severity="error", application="payments") for _ in range(20)]
-            run("poll")
-            for incident_id in recent:
-                sim.acknowledge(incident_id, by="alice@example.com")
-            for _ in range(20):
-                sim.create_incident(severity="critical", application="shop")
-            busy_runs.append(run("poll"))
-        busy_runs.sort(key=lambda r: r["seconds"])
-        busy = busy_runs[len(busy_runs) // 2]
-        _print(f"20 new + 20 changed (median of {ROUNDS})", busy)
-        final = run("poll")
-        print()
-        print(f"incidents tracked: {final['tracked']} (all open incidents in Coralogix)")
-        print(f"bot process peak RSS: {final['peak_rss_mb']:.0f} MB (goal <= 150 MB)")
-        print(f"idle poll pages: {idle['pages']} (goal <= 1)")
-        times = ", ".join(f"{r['seconds'] * 1000:.0f}" for r in busy_runs)
-        print(
-            f"40-change poll: median {busy['seconds'] * 1000:.0f} ms, all runs [{times}] ms (goal <= 200 ms)"
+        incidents_service_pb2_grpc.add_IncidentsServiceServicer_to_server(
+            measured(IncidentsServicer(sim), log), server
         )
-        run("stop")
-    finally:
-        process.join(timeout=10)
-        coralogix.stop()
-        slack.stop()
-        tmp.cleanup()
+    sim.generate(count, created_at=datetime.now(UTC) - timedelta(days=2))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    conn.send(f"127.0.0.1:{port}")
+    while True:
+        command, *args = conn.recv()
+        if command == "stop":
+            server.stop(0.5).wait()
+            conn.send(None)
+            return
+        if command == "create":  # (apps, severity): one new incident per app
+            apps, severity = args
+            conn.send([sim.create_incident(severity=severity, application=app) for app in apps])
+        elif command == "ack":
+            for incident_id in args[0]:
+                sim.acknowledge(incident_id, "alice@example.com")
+            conn.send(None)
+        elif command == "calls":  # the calls logged from index args[0] on
+            conn.send(log[args[0] :])
 
 
-def _print(title: str, result: dict[str, Any]) -> None:
-    print(
-        f"{title:30s} {result['seconds'] * 1000:6.1f} ms (bot CPU {result['cpu_seconds'] * 1000:5.1f} ms)  "
-        f"pages {result['pages']}  "
-        f"gRPC calls {result['grpc_calls']:3d}  bytes {result['bytes']:8d}  "
-        f"Slack calls {result['slack_calls']}"
+def slack_standin(conn: Connection) -> None:
+    """The Slack sandbox with a channel for each bench application besides the default ones."""
+    from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
+
+    workspace = SlackWorkspace.with_defaults()
+    for app, channel in CHANNELS.items():
+        workspace.add_channel(channel, app)
+    running = start_slack_sandbox(workspace)
+    conn.send(running.api_url)
+    conn.recv()
+    running.stop()
+    conn.send(None)
+
+
+class StandIn:
+    def __init__(self, target: Callable[..., None], *args: Any) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=target, args=(child, *args), daemon=True)
+        self.process.start()
+        self.address: str = self.ask_nothing()
+
+    def ask_nothing(self) -> Any:
+        while not self.conn.poll(1.0):
+            if not self.process.is_alive():
+                raise SystemExit("a stand-in died")
+        return self.conn.recv()
+
+    def ask(self, *command: Any) -> Any:
+        self.conn.send(command)
+        return self.ask_nothing()
+
+    def stop(self) -> None:
+        self.ask("stop")
+        self.process.join(timeout=10)
+
+
+# ------------------------------------------------------------------ the bot's process
+
+
+@dataclass
+class Sample:
+    polls: int
+    poll_seconds: float
+    seen: float
+
+
+class Bot:
+    """`incident-bot run` in a process of its own, read through /metrics and /proc."""
+
+    def __init__(self, workdir: Path, coralogix: str, slack_url: str, api: str) -> None:
+        from bot.store import Store
+
+        self.db_url = f"sqlite:///{workdir / 'bot.db'}"
+        self.store = Store.from_url(self.db_url)
+        self.store.create_schema()
+        config = workdir / "bot.yaml"
+        routes = [
+            {"name": app, "match": {"application": app}, "channels": [channel]}
+            for app, channel in CHANNELS.items()
+        ]
+        config.write_text(yaml.safe_dump({"routes": routes}))
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CORALOGIX_", "BOT_"))}
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-sandbox-token",
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": slack_url,
+                "CORALOGIX_API_KEY": API_KEY,
+                "CORALOGIX_API": api,
+                "CORALOGIX_GRPC_ENDPOINT": coralogix,
+                "CORALOGIX_GRPC_INSECURE": "true",
+                "BOT_CONFIG": str(config),
+                "BOT_DATABASE_URL": self.db_url,
+                "BOT_POLL_INTERVAL_SECONDS": str(int(INTERVAL)),
+                "BOT_DEFAULT_CHANNEL": "C0INCIDENTS",
+                "BOT_STORM_THRESHOLD": "100",
+                "BOT_HTTP_HOST": "127.0.0.1",
+                "BOT_HTTP_PORT": str(self.port),
+                "BOT_LOG_FORMAT": "json",
+            }
+        )
+        self.log_path = workdir / "bot.log"
+        self._log = self.log_path.open("w")
+        command = [str(Path(sys.executable).with_name("incident-bot")), "run"]
+        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.wait(lambda: self._get("/healthz") == 200, 60, "the bot's /healthz")
+
+    def _get(self, path: str) -> int | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
+                return int(response.status)
+        except OSError:
+            return None
+
+    def sample(self) -> Sample:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        values: dict[str, float] = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                values[name] = float(value)
+        return Sample(
+            polls=int(values.get("incidentbot_poll_seconds_count", 0)),
+            poll_seconds=values.get("incidentbot_poll_seconds_sum", 0.0),
+            seen=values.get("incidentbot_incidents_seen_total", 0.0),
+        )
+
+    def next_poll(self, after: Sample) -> Sample:
+        """The metrics once the poll after `after` has ended."""
+        found: list[Sample] = []
+
+        def ended() -> bool:
+            found[:] = [self.sample()]
+            return found[0].polls > after.polls
+
+        self.wait(ended, 30, "the next poll", every=0.05)
+        return found[0]
+
+    def wait(self, done: Callable[[], bool], timeout: float, what: str, every: float = 0.2) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            if self.process.poll() is not None:
+                raise SystemExit(f"the bot exited ({self.process.returncode}):\n{self.log_path.read_text()}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"timed out waiting for {what}")
+            time.sleep(every)
+
+    def status(self, field_name: str) -> float:
+        """A field of /proc/<pid>/status, in MB (VmHWM is the peak RSS)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) / 1024
+        raise KeyError(field_name)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+        self.store.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# ------------------------------------------------------------------ the scenario
+
+
+@dataclass
+class Sweep:
+    wall: float
+    reads: int
+    bytes: int
+    cpu: float
+    polls: int
+    longest_gap: float
+
+    def line(self) -> str:
+        delayed = "yes" if self.longest_gap > 2 * INTERVAL else "no"
+        return (
+            f"{self.wall:.1f} s, {self.reads} reads, {self.bytes / 1e6:.1f} MB, CPU {self.cpu:.1f} s, "
+            f"{self.polls} polls, longest gap {self.longest_gap:.2f} s, delayed: {delayed}"
+        )
+
+
+@dataclass
+class Figures:
+    size: int
+    tracked: int = 0
+    first_sweep: Sweep | None = None
+    steady_sweep: Sweep | None = None
+    idle_pages: list[int] = field(default_factory=list)
+    idle_bytes: list[int] = field(default_factory=list)
+    idle_ms: list[float] = field(default_factory=list)
+    busy_ms: list[float] = field(default_factory=list)
+    busy_reads: list[int] = field(default_factory=list)
+    busy_bytes: list[int] = field(default_factory=list)
+    split_rounds: int = 0
+    peak_rss: float = 0.0
+    end_rss: float = 0.0
+
+
+def reconcile(bot: Bot, coralogix: StandIn) -> Sweep:
+    """Make a reconciliation due (as ten minutes would), and measure it until the store says it is done."""
+    from bot.notify.sweep import RECONCILED, STATE, Phase, SweepState
+
+    before = bot.store.get_cursor(STATE)
+    number = SweepState.loads(before).number if before else 0
+    logged = len(coralogix.ask("calls", 0))
+    cpu = bot.cpu_seconds()
+    bot.store.set_cursor(RECONCILED, "2000-01-01T00:00:00+00:00")
+
+    def finished() -> bool:
+        text = bot.store.get_cursor(STATE)
+        state = SweepState.loads(text) if text else None
+        return state is not None and state.number == number + 1 and state.phase is Phase.DONE
+
+    bot.wait(finished, 3600, "the reconciliation", every=0.2)
+    cpu = bot.cpu_seconds() - cpu
+    bot.next_poll(bot.sample())  # one more regular poll after it, to close the window
+    calls: list[Call] = coralogix.ask("calls", logged)
+    sweep = [c for c in calls if c.kind == "sweep"]
+    starts = [c.started for c in calls if c.poll_start]
+    first, last = sweep[0].started, sweep[-1].ended
+    around = [s for s in starts if first - 2 * INTERVAL <= s <= last + 2 * INTERVAL]
+    gaps = [b - a for a, b in itertools.pairwise(around)]
+    return Sweep(
+        wall=last - first,
+        reads=len(sweep),
+        bytes=sum(c.bytes for c in sweep),
+        cpu=cpu,
+        polls=len([s for s in starts if first <= s <= last]),
+        longest_gap=max(gaps, default=0.0),
     )
+
+
+def polls_between(calls: list[Call]) -> list[list[Call]]:
+    """The calls of each regular poll, split at each poll's first page (the last one may be partial)."""
+    polls: list[list[Call]] = []
+    for call in calls:
+        if call.poll_start:
+            polls.append([])
+        if polls and call.kind in ("poll", "events"):
+            polls[-1].append(call)
+    return polls
+
+
+def measure(size: int, api: str) -> Figures:
+    figures = Figures(size)
+    print(f"\n{size:,} open incidents ({api}): starting the stand-ins and the bot", flush=True)
+    coralogix = StandIn(coralogix_standin, api, size)
+    slack = StandIn(slack_standin)
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = Bot(Path(tmp), coralogix.address, slack.address, api)
+        try:
+            bot.wait(lambda: bot.sample().polls >= 2, 120, "the first start")
+            figures.first_sweep = reconcile(bot, coralogix)
+            figures.tracked = bot.store.count_tracked_open()
+            print(f"  first reconciliation: {figures.first_sweep.line()}", flush=True)
+
+            logged = len(coralogix.ask("calls", 0))
+            sample = bot.next_poll(bot.sample())
+            for _ in range(5):
+                after = bot.next_poll(sample)
+                figures.idle_ms.append(
+                    (after.poll_seconds - sample.poll_seconds) / (after.polls - sample.polls) * 1e3
+                )
+                sample = after
+            for poll in polls_between(coralogix.ask("calls", logged))[:-1]:
+                figures.idle_pages.append(len(poll))
+                figures.idle_bytes.append(sum(c.bytes for c in poll))
+
+            for _ in range(ROUNDS):
+                recent = coralogix.ask("create", APPS[:20], "error")  # cards in 20 channels
+                sample = bot.sample()
+                for _ in range(3):  # posted, and two seconds for Slack's pace in those channels
+                    sample = bot.next_poll(sample)
+                logged = len(coralogix.ask("calls", 0))
+                coralogix.ask("ack", recent)  # 20 changed (card edit and thread reply each)
+                coralogix.ask("create", APPS[20:], "critical")  # 20 new, in 20 more channels
+                after = bot.next_poll(sample)
+                # 40, and the newest change of the previous poll, re-checked (the cursor's tie)
+                if after.polls - sample.polls != 1 or after.seen - sample.seen not in (40, 41):
+                    figures.split_rounds += 1  # the changes straddled two polls: not counted
+                    continue
+                figures.busy_ms.append((after.poll_seconds - sample.poll_seconds) * 1e3)
+                busy = polls_between(coralogix.ask("calls", logged))
+                figures.busy_reads.append(len(busy[0]) if busy else 0)
+                figures.busy_bytes.append(sum(c.bytes for c in busy[0]) if busy else 0)
+            print(
+                f"  40-change polls: {', '.join(f'{ms:.0f}' for ms in sorted(figures.busy_ms))} ms",
+                flush=True,
+            )
+
+            figures.steady_sweep = reconcile(bot, coralogix)
+            print(f"  steady reconciliation: {figures.steady_sweep.line()}", flush=True)
+            figures.peak_rss = bot.status("VmHWM")
+            figures.end_rss = bot.status("VmRSS")
+        finally:
+            bot.stop()
+            coralogix.stop()
+            slack.stop()
+    return figures
+
+
+def report(all_figures: list[Figures], api: str) -> None:
+    def row(title: str, cell: Callable[[Figures], str]) -> None:
+        print(f"| {title} | " + " | ".join(cell(f) for f in all_figures) + " |")
+
+    def sweep_row(title: str, pick: Callable[[Figures], Sweep | None], cell: Callable[[Sweep], str]) -> None:
+        row(title, lambda f: cell(s) if (s := pick(f)) is not None else "-")
+
+    print(f"\nAPI: {api}; one poll a second; load average {os.getloadavg()[0]:.2f} at the end\n")
+    print("| | " + " | ".join(f"{f.size:,} open" for f in all_figures) + " |")
+    print("| --- |" + " --- |" * len(all_figures))
+    row("incidents tracked", lambda f: f"{f.tracked:,}")
+    row("peak RSS of the bot (goal <= 150 MB)", lambda f: f"{f.peak_rss:.0f} MB")
+    row("RSS at the end", lambda f: f"{f.end_rss:.0f} MB")
+    row("idle poll: pages (goal <= 1)", lambda f: f"{max(f.idle_pages, default=0)}")
+    row(
+        "idle poll: bytes, median ms", lambda f: f"{_median(f.idle_bytes):.0f} B, {_median(f.idle_ms):.0f} ms"
+    )
+    row("40-change poll: median (goal <= 200 ms)", lambda f: f"{_median(f.busy_ms):.0f} ms")
+    row(
+        "40-change poll: range",
+        lambda f: f"{min(f.busy_ms, default=0):.0f}-{max(f.busy_ms, default=0):.0f} ms",
+    )
+    row(
+        "40-change poll: Coralogix reads, bytes",
+        lambda f: f"{_median(f.busy_reads):.0f}, {_median(f.busy_bytes) / 1e3:.0f} kB",
+    )
+    row("40-change rounds split over 2 polls (dropped)", lambda f: f"{f.split_rounds} of {ROUNDS}")
+    for title, pick in (("first", lambda f: f.first_sweep), ("steady", lambda f: f.steady_sweep)):
+        sweep_row(f"{title} reconciliation: wall", pick, lambda s: f"{s.wall:.1f} s")
+        sweep_row(
+            f"{title} reconciliation: reads, bytes", pick, lambda s: f"{s.reads}, {s.bytes / 1e6:.1f} MB"
+        )
+        sweep_row(f"{title} reconciliation: bot CPU", pick, lambda s: f"{s.cpu:.1f} s")
+        sweep_row(
+            f"{title} reconciliation: polls, longest gap (delayed if > {2 * INTERVAL:.0f} s)",
+            pick,
+            lambda s: f"{s.polls}, {s.longest_gap:.2f} s ({_delayed(s)})",
+        )
+
+
+def _delayed(sweep: Sweep) -> str:
+    return "DELAYED" if sweep.longest_gap > 2 * INTERVAL else "none delayed"
+
+
+def _median(values: list[float] | list[int]) -> float:
+    return float(statistics.median(values)) if values else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--incidents", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--api", choices=["incidents", "cases"], default="incidents")
+    args = parser.parse_args()
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    report([measure(size, args.api) for size in args.incidents], args.api)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.coralogix.endpoint import resolve_endpoint
+from bot.domain import Action
 from bot.errors import SettingsError
 from bot.routing_file import (
     MAPPED,
     ROUTABLE_SEVERITIES,
-    Action,
     ChannelId,
     Route,
     RouteMatch,

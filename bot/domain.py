@@ -1,4 +1,6 @@
-"""The bot's own view of Coralogix incidents: plain frozen dataclasses and enums.
+"""The bot's own view of Coralogix incidents and of what people ask it to do: plain frozen dataclasses
+and enums, with the rules every layer shares (which statuses are open, the status people see, how short
+an id prefix may be).
 
 Nothing here knows about protobuf, gRPC or Slack; `bot.coralogix.convert` maps the wire messages
 to and from these types.
@@ -10,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Final
 
 APPLICATION_LABEL = "coralogix.metadata.applicationName"
 SUBSYSTEM_LABEL = "coralogix.metadata.subsystemName"
@@ -48,6 +51,16 @@ class Status(StrEnum):
     TRIGGERED = "triggered"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+OPEN_STATUSES: Final = (Status.TRIGGERED, Status.ACKNOWLEDGED)
+"""The statuses of an incident someone still has to act on (what `/cx list` shows by default)."""
+
+CLOSED: Final = "closed"
+"""The display status of a closed incident (closing is not a Coralogix status of its own)."""
+
+MIN_PREFIX: Final = 8
+"""An incident may be named by a unique prefix of its id of at least this many characters."""
 
 
 class State(StrEnum):
@@ -201,6 +214,11 @@ class Incident:
     def title(self) -> str:
         return self.name or self.alert_name or self.id
 
+    @property
+    def display_status(self) -> str:
+        """The status people see (cards, button values, metadata): "closed" once closed, else the status."""
+        return CLOSED if self.is_closed else self.status.value
+
 
 @dataclass(frozen=True, slots=True)
 class IncidentFilter:
@@ -249,3 +267,39 @@ class AggregationGroup:
     by_state: Mapping[State, int] = field(default_factory=dict)
     by_assignee: Mapping[str, int] = field(default_factory=dict)
     incident_ids: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What people ask the bot to do
+
+
+class Action(StrEnum):
+    """What a person can do to an incident from Slack, and what `permissions` can restrict."""
+
+    ACK = "ack"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+
+
+@dataclass(frozen=True)
+class Me:
+    """The person acting, as the assignee."""
+
+
+@dataclass(frozen=True)
+class SlackUserTarget:
+    """An assignee named by their Slack user id; the bot finds their Coralogix user."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class CoralogixUserTarget:
+    """An assignee named by the id Coralogix knows (an e-mail address)."""
+
+    user_id: str
+
+
+AssignTarget = Me | SlackUserTarget | CoralogixUserTarget

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from bot.domain import Severity
+from bot.domain import Action, Severity
 
 ROUTABLE_SEVERITIES = tuple(severity for severity in Severity if severity is not Severity.UNSPECIFIED)
 MAPPED = "mapped"
@@ -22,16 +21,6 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Action(StrEnum):
-    """What `permissions` can restrict."""
-
-    ACK = "ack"
-    RESOLVE = "resolve"
-    CLOSE = "close"
-    ASSIGN = "assign"
-    UNASSIGN = "unassign"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
-from bot.config import MAPPED, Action, Route, RoutingConfig
-from bot.domain import Incident
+from bot.config import MAPPED, Route, RoutingConfig
+from bot.domain import Action, Incident
 from bot.errors import BotError, SlackError
 from bot.notify.routing import matching_routes
 from bot.routing_file import is_user_group

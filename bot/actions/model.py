@@ -6,30 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.config import Action
-from bot.domain import Incident
+from bot.domain import Action, AssignTarget, CoralogixUserTarget, Incident, Me, SlackUserTarget
 
-
-@dataclass(frozen=True)
-class Me:
-    """The person acting, as the assignee."""
-
-
-@dataclass(frozen=True)
-class SlackUserTarget:
-    """An assignee named by their Slack user id; the bot finds their Coralogix user."""
-
-    user_id: str
-
-
-@dataclass(frozen=True)
-class CoralogixUserTarget:
-    """An assignee named by the id Coralogix knows (an e-mail address)."""
-
-    user_id: str
-
-
-AssignTarget = Me | SlackUserTarget | CoralogixUserTarget
+__all__ = [  # the assign targets live on the domain (the slash-command parser names them too)
+    "ActionReport",
+    "AssignTarget",
+    "CardOrigin",
+    "CoralogixUserTarget",
+    "IncidentOutcome",
+    "Me",
+    "OutcomeKind",
+    "SlackUserTarget",
+]
 
 
 class OutcomeKind(StrEnum):

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 from bot.coralogix.backend import CoralogixBackend
 from bot.coralogix.calls import ApiKey
-from bot.domain import Incident, IncidentFilter
+from bot.domain import MIN_PREFIX, Incident, IncidentFilter
 from bot.slack.blocks import escape
 
-MIN_PREFIX = 8
 SEARCH_PAGE_SIZE = 20
 MAX_NAMED_CANDIDATES = 3
 MAX_PREFIX_SEARCHES = 3

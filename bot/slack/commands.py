@@ -10,13 +10,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.actions.model import AssignTarget, CoralogixUserTarget, Me, SlackUserTarget
-from bot.config import Action
-from bot.domain import GroupField, Severity, Status
+from bot.domain import (
+    MIN_PREFIX,
+    Action,
+    AssignTarget,
+    CoralogixUserTarget,
+    GroupField,
+    Me,
+    Severity,
+    SlackUserTarget,
+    Status,
+)
+from bot.domain import OPEN_STATUSES as OPEN_STATUSES  # noqa: PLC0414 (re-export: the listener reads it here)
 from bot.slack.text import mrkdwn_text
-
-MIN_PREFIX: Final = 8
-"""An incident may be named by a unique prefix of its id of at least this many characters."""
 
 MAX_REF: Final = 200
 DEFAULT_LIMIT: Final = 20
@@ -24,8 +30,6 @@ MAX_LIMIT: Final = 50
 MAX_PAGE: Final = 10
 """Pages are walked with page tokens, one call each: the cap bounds what one command costs."""
 MAX_IDS: Final = 50
-
-OPEN_STATUSES: Final = (Status.TRIGGERED, Status.ACKNOWLEDGED)
 
 # `<@U123|name>` or `<@U123>`: how Slack sends a user mention in slash-command text.
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")

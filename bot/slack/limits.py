@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.slack.blocks import MessagePayload
+    from bot.slack.payload import MessagePayload
 
 ELLIPSIS = "…"
 

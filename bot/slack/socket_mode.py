@@ -103,6 +103,7 @@ class ResilientSocketModeClient(SocketModeClient):
         self._last_error: BaseException | None = None
         self._up: WebSocketApp | None = None
         self._running: WebSocketApp | None = None
+        self._ran: WebSocketApp | None = None
         self._reported_up = False
         self._attempted_at = 0.0
         super().__init__(
@@ -192,9 +193,9 @@ class ResilientSocketModeClient(SocketModeClient):
 
     def _run_current_session(self) -> None:
         session = self.current_session
-        if session is None or self._stopping.is_set():
-            return
-        self._running = session
+        if session is None or session is self._ran or self._stopping.is_set():
+            return  # a session runs once: a new one comes with a new URL from connect_to_new_endpoint
+        self._ran = self._running = session
         try:
             session.run_forever(
                 ping_interval=self.ping_interval,
@@ -213,7 +214,8 @@ class ResilientSocketModeClient(SocketModeClient):
         """A safety net: reconnect when no session runs and none was attempted for a while."""
         if self._stopping.is_set() or not self.auto_reconnect_enabled:
             return
-        idle = self._running is None and (self.current_session is None or self.current_session.sock is None)
+        session = self.current_session
+        idle = self._running is None and (session is None or session is self._ran)
         if idle and time.monotonic() - self._attempted_at > self.ping_interval:
             self.connect_to_new_endpoint()
 

@@ -126,14 +126,15 @@ class SocketModeServer:
     def kill(self) -> None:
         """An abrupt outage: every connection is cut with no close frame, and nothing listens."""
         with self._lock:
-            server, thread, links = self._server, self._thread, list(self._links.values())
+            server, links = self._server, list(self._links.values())
             self._server = self._thread = None
+            self._links.clear()
+        if server is not None:
+            server.socket.close()  # nothing listens from now on; restart() may bind the port again
         for link in links:
             _cut(link.connection.socket)
-        if server is not None:
-            server.shutdown(close_connections=False)
-        if thread is not None:
-            thread.join(timeout=5)
+        if server is not None:  # its handler threads take a while to notice: not waited for
+            threading.Thread(target=server.shutdown, args=(False,), daemon=True).start()
 
     def restart(self) -> None:
         """Listen again on the same port after `kill()`."""

@@ -12,11 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import EventKind, Incident, IncidentEvent, State, Status
-from bot.slack.blocks import SlackUserOf, describe_event, incident_card, user_ref
-
-
-def _nobody(_coralogix_user: str) -> str | None:
-    return None
+from bot.slack.blocks import SlackUserOf, describe_event, event_by, incident_card, nobody, user_ref
 
 
 def fingerprint(incident: Incident) -> str:
@@ -52,7 +48,7 @@ def describe_changes(
     new: Incident,
     events: Sequence[IncidentEvent],
     *,
-    slack_user_of: SlackUserOf = _nobody,
+    slack_user_of: SlackUserOf = nobody,
 ) -> list[str]:
     """Thread lines saying what changed and who did it: one per new event, then one per field change
     no event explains (said without "by"). With `old` None (first sight) only events count, and the
@@ -77,7 +73,7 @@ def describe_changes(
         elif kind is EventKind.OPEN:
             if old is not None and old.is_closed:
                 explained.reopened = True
-                line = "Reopened" + _by(event, slack_user_of)
+                line = "Reopened" + event_by(event, slack_user_of)
         elif kind is EventKind.SNOOZE:
             explained.muted = True
             muted = True
@@ -113,17 +109,13 @@ def _upsert_lines(
         explained.state.add(State.TRIGGERED)
         if was_resolved:
             explained.status.add(Status.TRIGGERED)
-            lines.append("Re-triggered" + _by(event, slack_user_of))
+            lines.append("Re-triggered" + event_by(event, slack_user_of))
         was_resolved = False
     if event.is_muted is not None and event.is_muted != muted:
         explained.muted = True
         if muted is not None:
-            lines.append(("Muted" if event.is_muted else "Unmuted") + _by(event, slack_user_of))
+            lines.append(("Muted" if event.is_muted else "Unmuted") + event_by(event, slack_user_of))
     return lines, was_resolved
-
-
-def _by(event: IncidentEvent, slack_user_of: SlackUserOf) -> str:
-    return f" by {user_ref(event.who, slack_user_of)}" if event.who else ""
 
 
 def _field_changes(

@@ -24,7 +24,7 @@ from bot.domain import (
     Status,
 )
 from bot.notify.changes import describe_changes, fingerprint
-from bot.slack.blocks import incident_card
+from bot.slack.blocks import describe_event, incident_card
 
 CREATED = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -105,7 +105,45 @@ def test_reopened_by_event() -> None:
 
 def test_re_triggered_after_resolution() -> None:
     event = IncidentEvent("e1", EventKind.UPSERT_STATE, system="alerts", state=State.TRIGGERED)
-    assert changes(RESOLVED, TRIGGERED, event) == ["Re-triggered"]
+    assert changes(RESOLVED, TRIGGERED, event) == ["Re-triggered by alerts (system)"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "event", "line"),
+    [
+        (
+            RESOLVED,
+            TRIGGERED,
+            IncidentEvent("e1", EventKind.UPSERT_STATE, system="alerts", state=State.TRIGGERED),
+            "Re-triggered by alerts (system)",
+        ),
+        (
+            TRIGGERED,
+            make_incident(is_muted=True),
+            IncidentEvent("e1", EventKind.UPSERT_STATE, system="rules", state=State.TRIGGERED, is_muted=True),
+            "Muted by rules (system)",
+        ),
+        (
+            CLOSED,
+            RESOLVED,
+            IncidentEvent("e1", EventKind.OPEN, system="alerts"),
+            "Reopened by alerts (system)",
+        ),
+        (
+            TRIGGERED,
+            ACKED,
+            IncidentEvent("e1", EventKind.ACKNOWLEDGE, system="escalation"),
+            "Acknowledged by escalation (system)",
+        ),
+    ],
+)
+def test_a_system_made_change_says_system_in_the_thread(
+    old: Incident, new: Incident, event: IncidentEvent, line: str
+) -> None:
+    """Every thread line names its maker the one way the timeline does, a system as "(system)"."""
+    assert changes(old, new, event) == [line]
+    maker = line.split(" by ", 1)[1]
+    assert f" by {maker}" in describe_event(event)  # the details timeline names the maker the same way
 
 
 def test_re_triggered_within_one_batch() -> None:
@@ -115,7 +153,7 @@ def test_re_triggered_within_one_batch() -> None:
     ]
     assert changes(TRIGGERED, TRIGGERED, *events) == [
         "Alert condition cleared by alerts (system)",
-        "Re-triggered",
+        "Re-triggered by alerts (system)",
     ]
 
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.coralogix.pb import incident_pb2
 from bot.domain import APPLICATION_LABEL, Severity
 from bot.sandbox.coralogix import SandboxError, SimulatedCoralogix
 from bot.sandbox.coralogix.churn import churn_step
@@ -97,16 +96,13 @@ class IncidentFeed:
     def summary(self) -> dict[str, int]:
         """How many incidents are open in each status, and how many are closed."""
         counts: Counter[str] = Counter()
-        for incident in self._incidents():
+        found, _missing = self.sim.batch_get(self.sim.incident_ids())
+        for incident in found.values():
             if incident.HasField("closed_at"):
                 counts["closed"] += 1
             else:
                 counts[Status.Name(incident.status).removeprefix("INCIDENT_STATUS_").lower()] += 1
         return {name: counts.get(name, 0) for name in ("triggered", "acknowledged", "resolved", "closed")}
-
-    def _incidents(self) -> list[incident_pb2.Incident]:
-        found, _missing = self.sim.batch_get(self.sim.incident_ids())
-        return list(found.values())
 
     def _named(self, text: str) -> str:
         """`acknowledge <id>` as `acknowledge "checkout 5xx" (1a2b3c4d)`: readable in a narrow panel."""

@@ -29,8 +29,8 @@ from bot.errors import (
     SlackUnavailableError,
 )
 from bot.metrics import Metrics
-from bot.slack.blocks import MessagePayload
 from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE, METADATA_EVENT_TYPE
+from bot.slack.payload import MessagePayload
 from bot.slack.profiles import SlackProfile
 
 log = logging.getLogger(__name__)

@@ -3,8 +3,10 @@ while the socket is dead, and its ack latency for envelopes over the socket.
 
 The Socket Mode stand-in (bot/sandbox/slack) runs in this process; each client runs in a process of its own
 with a listener that acknowledges every envelope, and is watched in /proc. For each drop the stand-in is
-killed (every TCP connection cut, nothing listening) for `--down` seconds and restarted on the same port;
-the reconnect time is from the restart until the client's new connection is open. Clients:
+killed (every TCP connection cut, nothing listening) for `--down` seconds plus a random part of up to
+`--jitter` seconds (so the restart falls anywhere in a client's retry schedule, not always on the same
+beat) and restarted on the same port; the reconnect time is from the restart until the client's new
+connection is open. Clients:
 
     bot               the bot's client (bot/slack/socket_mode.py: websocket-client, backoff, ping timeout)
     websocket_client  slack_sdk.socket_mode.websocket_client as shipped (Bolt's .websocket_client adapter)
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -77,8 +80,9 @@ def wait_until(check: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-def measure(kind: str, drops: int, down: float, envelopes: int, ping: float) -> Figures:
+def measure(kind: str, *, drops: int, down: float, jitter: float, envelopes: int, ping: float) -> Figures:
     figures = Figures(kind)
+    pauses = random.Random(7)  # the same outages for every client
     workspace = SlackWorkspace.with_defaults()
     with start_slack_sandbox(workspace) as slack:
         server = start_socket_mode_sandbox(workspace, ping_interval=5.0)
@@ -100,7 +104,7 @@ def measure(kind: str, drops: int, down: float, envelopes: int, ping: float) -> 
             if not wait_until(lambda: server.open_connections() == 1, 30):
                 raise SystemExit(f"{kind}: never connected")
             for _ in range(drops):
-                _one_drop(server, process.pid, down, figures)
+                _one_drop(server, process.pid, down + pauses.uniform(0, jitter), figures)
             figures.web_api_opens = len(workspace.calls_to("apps.connections.open"))
             _ack_latency(server, envelopes, figures)
         finally:
@@ -241,6 +245,7 @@ def main() -> None:
     )
     parser.add_argument("--drops", type=int, default=10, help="abrupt drops per client")
     parser.add_argument("--down", type=float, default=10.0, help="seconds the stand-in stays dead per drop")
+    parser.add_argument("--jitter", type=float, default=5.0, help="plus up to this many seconds, at random")
     parser.add_argument("--envelopes", type=int, default=200, help="envelopes for the ack latency")
     parser.add_argument(
         "--ping", type=float, default=DEFAULT_PING, help="ping interval of the shipped clients"
@@ -260,7 +265,15 @@ def main() -> None:
         if kind in NEEDS_AIOHTTP and not aiohttp:
             print(f"{kind:<17} skipped: pip install -e '.[bench]' (aiohttp) to measure it", flush=True)
             continue
-        print(report(measure(kind, args.drops, args.down, args.envelopes, args.ping)), flush=True)
+        figures = measure(
+            kind,
+            drops=args.drops,
+            down=args.down,
+            jitter=args.jitter,
+            envelopes=args.envelopes,
+            ping=args.ping,
+        )
+        print(report(figures), flush=True)
 
 
 if __name__ == "__main__":

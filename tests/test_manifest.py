@@ -35,6 +35,8 @@ CHANNEL_HISTORY = frozenset({"channels:history", "groups:history"})
 """Cards live in public and private channels; history of DMs (im:/mpim:) is never read."""
 
 METHOD_SCOPES: dict[str, frozenset[str]] = {
+    # Socket Mode: called with the app-level token, whose own scope is connections:write (no bot scope)
+    "apps.connections.open": frozenset(),
     "auth.test": frozenset(),
     "chat.postMessage": frozenset({"chat:write"}),
     "chat.update": frozenset({"chat:write"}),

@@ -113,6 +113,9 @@ class ResilientSocketModeClient(SocketModeClient):
             ping_interval=ping_interval,
             concurrency=concurrency,
         )
+        # websocket-client logs each failed attempt at ERROR (and its __init__ resets that logger's
+        # level): this client reports drops and retries itself, once each
+        logging.getLogger("websocket").setLevel(logging.CRITICAL)
 
     # -- the first connection (start-up) ---------------------------------------------------------
 
@@ -223,8 +226,11 @@ class ResilientSocketModeClient(SocketModeClient):
 
     def connect_to_new_endpoint(self, force: bool = False) -> None:
         """Wait out the backoff (interrupted by `close()`), then open a new session; never raises."""
+        before = self.current_session
         acquired = self.connect_operation_lock.acquire(blocking=True, timeout=5)
         try:
+            if self.current_session is not before and not force:
+                return  # another thread replaced the session while this one waited
             if not (force or (acquired and not self.is_connected())):
                 return
             delay = retry_delay(self._failures)
@@ -306,7 +312,6 @@ class SocketModeListener:
         bolt_logger = logging.getLogger("slack_bolt.App")
         if not any(isinstance(f, UnhandledRequestFilter) for f in bolt_logger.filters):
             bolt_logger.addFilter(UnhandledRequestFilter())
-        logging.getLogger("websocket").setLevel(logging.CRITICAL)  # the client reports through us
 
     def connect(self) -> None:
         """The first connection; raises `SocketModeRefusedError` when Slack refuses the app token."""

@@ -258,7 +258,8 @@ def main() -> None:
         return
     aiohttp = importlib.util.find_spec("aiohttp") is not None
     print(
-        f"{args.drops} drops of {args.down:.0f} s each; shipped clients ping every {args.ping:.0f} s",
+        f"{args.drops} drops of {args.down:.0f} s plus up to {args.jitter:.0f} s each; "
+        f"shipped clients ping every {args.ping:.0f} s",
         flush=True,
     )
     for kind in args.clients.split(","):

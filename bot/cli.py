@@ -77,7 +77,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.demo.command import run_demo
 
-    return run_demo(port=args.port, seed=args.seed, host=args.host, out=out, err=err)
+    return run_demo(
+        port=args.port, seed=args.seed, host=args.host, out=out, err=err, socket_mode=args.socket_mode
+    )
 
 
 def _sandbox_coralogix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -129,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="address the demo page listens on (default 127.0.0.1, this machine only; "
         "this machine's address or 0.0.0.0 lets other machines open it)",
+    )
+    demo.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="the bot connects over Socket Mode (to a local stand-in) instead of answering HTTP requests",
     )
     demo.set_defaults(handler=_demo)
 

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.demo.forwarder import BotReply, SignedForwarder
+from bot.demo.forwarder import BotReply, Forwarder
 from bot.demo.payloads import (
     Actor,
     JsonObject,
@@ -68,7 +68,7 @@ class SimulatedSlackClient:
     def __init__(
         self,
         workspace: SlackWorkspace,
-        forwarder: SignedForwarder,
+        forwarder: Forwarder,
         *,
         slash_command: str,
         team_domain: str = "sandbox",

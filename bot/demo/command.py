@@ -13,10 +13,15 @@ from bot.signals import wait_for_stop_signal
 
 
 def banner(stack: DemoStack) -> str:
+    listens = (
+        f"(Socket Mode to {stack.socket_mode.new_url().split('?')[0]}; /healthz, /readyz, /metrics)"
+        if stack.socket_mode is not None
+        else "(/slack/events, /healthz, /readyz, /metrics)"
+    )
     return "\n".join(
         [
             f"Open {stack.url} in a browser: the demo workspace, its incident cards and the Coralogix side.",
-            f"  bot:                 {stack.bot_url} (/slack/events, /healthz, /readyz, /metrics)",
+            f"  bot:                 {stack.bot_url} {listens}",
             f"  Slack sandbox:       {stack.slack.base_url} (GET /sandbox/state)",
             f"  simulated Coralogix: {stack.coralogix.address} (plaintext gRPC, API key {DEMO_API_KEY})",
             "Ctrl-C stops the demo.",
@@ -46,11 +51,13 @@ def host_warning(host: str, port: int) -> str | None:
     )
 
 
-def run_demo(*, port: int, seed: int, out: TextIO, err: TextIO, host: str = "127.0.0.1") -> int:
+def run_demo(
+    *, port: int, seed: int, out: TextIO, err: TextIO, host: str = "127.0.0.1", socket_mode: bool = False
+) -> int:
     """Returns the exit code: 0 after a clean stop, 1 when the page's port cannot be had."""
     redactor = configure_logging("console", [DEMO_SIGNING_SECRET])
     try:
-        stack = start_demo(port=port, seed=seed, host=host)
+        stack = start_demo(port=port, seed=seed, host=host, socket_mode=socket_mode)
     except OSError as exc:
         print(f"error: cannot start the demo on port {port}: {exc.strerror or exc}", file=err)
         return 1

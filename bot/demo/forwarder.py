@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from bot.demo.signing import signed_headers
@@ -46,6 +46,12 @@ class BotReply:
         if self.status != 200:
             return f"http_status_{self.status}"
         return None
+
+
+class Forwarder(Protocol):
+    """How the demo page's actions reach the bot: signed HTTP posts, or Socket Mode envelopes."""
+
+    def post_form(self, fields: Mapping[str, str]) -> BotReply: ...
 
 
 class SignedForwarder:

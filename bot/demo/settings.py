@@ -64,9 +64,12 @@ def demo_environment(
     bot_port: int,
     poll_interval_seconds: int = 2,
     encryption_key: str | None = None,
+    app_token: str | None = None,
 ) -> dict[str, str]:
-    """The environment the demo's bot runs with (no variable of the real environment is read)."""
-    return {
+    """The environment the demo's bot runs with (no variable of the real environment is read); with
+    `app_token`, Socket Mode."""
+    socket_mode = {"SLACK_APP_TOKEN": app_token} if app_token else {}
+    return socket_mode | {
         "SLACK_BOT_TOKEN": SANDBOX_BOT_TOKEN,
         "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
         "SLACK_API_URL": slack_api_url,
@@ -90,6 +93,7 @@ def demo_settings(
     slack_api_url: str,
     bot_port: int,
     poll_interval_seconds: int = 2,
+    app_token: str | None = None,
 ) -> Settings:
     """Settings through the loader `incident-bot run` uses; database and routing file go in `directory`."""
     env = demo_environment(
@@ -98,5 +102,6 @@ def demo_settings(
         database_path=directory / "demo.db",
         bot_port=bot_port,
         poll_interval_seconds=poll_interval_seconds,
+        app_token=app_token,
     )
     return load_settings(write_routing_file(directory), env=env)

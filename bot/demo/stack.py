@@ -10,12 +10,20 @@ from pathlib import Path
 
 from bot.demo.client import SimulatedSlackClient
 from bot.demo.coralogix_side import DEFAULT_PAUSE_SECONDS, IncidentFeed
-from bot.demo.forwarder import SignedForwarder
+from bot.demo.forwarder import Forwarder, SignedForwarder
 from bot.demo.page_server import DemoPageServer
 from bot.demo.settings import DEMO_CONNECTED_KEYS, DEMO_SIGNING_SECRET, DEMO_SPARE_KEY, demo_settings
+from bot.demo.socket_forwarder import SocketForwarder
 from bot.runtime import BotRuntime, build_runtime
 from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
-from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
+from bot.sandbox.slack import (
+    SANDBOX_APP_TOKEN,
+    RunningSlackSandbox,
+    SlackWorkspace,
+    SocketModeServer,
+    start_slack_sandbox,
+    start_socket_mode_sandbox,
+)
 from bot.web import SLACK_EVENTS_PATH
 
 DEFAULT_PORT = 8080
@@ -33,6 +41,7 @@ class DemoStack:
     feed: IncidentFeed
     page: DemoPageServer
     workdir: tempfile.TemporaryDirectory[str]
+    socket_mode: SocketModeServer | None = None
 
     @property
     def url(self) -> str:
@@ -46,6 +55,8 @@ class DemoStack:
         self.feed.stop()
         self.page.stop()
         self.runtime.stop()
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         self.slack.stop()
         self.coralogix.stop()
         self.workdir.cleanup()
@@ -76,10 +87,13 @@ def start_demo(
     pause_seconds: tuple[float, float] = DEFAULT_PAUSE_SECONDS,
     poll_interval_seconds: int = 2,
     live_changes: bool = True,
+    socket_mode: bool = False,
 ) -> DemoStack:
     """Start the demo; `port=0` serves the page on any free port. OSError when `port` is taken.
 
     `live_changes=False` leaves the Coralogix side still unless someone creates an incident (for tests).
+    `socket_mode=True`: the bot connects to the Socket Mode stand-in and the page's actions arrive as
+    envelopes over that WebSocket instead of signed HTTP requests.
     """
     _claimable(host, port)
     with contextlib.ExitStack() as undo:
@@ -92,12 +106,16 @@ def start_demo(
         undo.callback(coralogix.stop)
         slack = start_slack_sandbox(SlackWorkspace.with_defaults())
         undo.callback(slack.stop)
+        sockets = start_socket_mode_sandbox(slack.workspace) if socket_mode else None
+        if sockets is not None:
+            undo.callback(sockets.stop)
         settings = demo_settings(
             Path(workdir.name),
             coralogix_address=coralogix.address,
             slack_api_url=slack.api_url,
             bot_port=_free_port(),
             poll_interval_seconds=poll_interval_seconds,
+            app_token=SANDBOX_APP_TOKEN if socket_mode else None,
         )
         runtime = build_runtime(settings)
         runtime.start()
@@ -105,8 +123,12 @@ def start_demo(
         assert runtime.interactivity is not None
         for slack_id, coralogix_user, key in DEMO_CONNECTED_KEYS:  # as if they ran /cx connect
             runtime.interactivity.keys.connect(slack_id, coralogix_user, key)
-        forwarder = SignedForwarder(
-            f"http://127.0.0.1:{runtime.http.port}{SLACK_EVENTS_PATH}", DEMO_SIGNING_SECRET
+        forwarder: Forwarder = (
+            SocketForwarder(sockets)
+            if sockets is not None
+            else SignedForwarder(
+                f"http://127.0.0.1:{runtime.http.port}{SLACK_EVENTS_PATH}", DEMO_SIGNING_SECRET
+            )
         )
         client = SimulatedSlackClient(slack.workspace, forwarder, slash_command=settings.bot_slash_command)
         feed = IncidentFeed(sim, seed=seed, pause_seconds=pause_seconds)
@@ -124,5 +146,6 @@ def start_demo(
             feed=feed,
             page=page,
             workdir=workdir,
+            socket_mode=sockets,
         )
     raise AssertionError("unreachable")  # pragma: no cover - the with block returns or raises

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import re
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -21,6 +26,8 @@ from bot.slack.socket_mode import (
     retry_delay,
 )
 from tests.e2e.harness import wait_for
+
+WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class Recorder:
@@ -155,3 +162,61 @@ def test_http_mode_readiness_knows_nothing_of_socket_mode() -> None:
     readiness.coralogix_ok()
     readiness.socket_mode_down("ignored: Socket Mode was never expected")
     assert readiness.problems(lambda: None) == []
+
+
+class SilentPeer:
+    """A WebSocket server that completes the handshake, says hello, then never answers again (a peer
+    gone without a FIN: a dead NAT entry, a pulled cable)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(4096)
+            key = re.search(rb"Sec-WebSocket-Key: (\S+)", request, re.IGNORECASE)
+            assert key is not None
+            accept = base64.b64encode(hashlib.sha1(key.group(1) + WEBSOCKET_GUID).digest())
+            conn.sendall(
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+            )
+            hello = json.dumps({"type": "hello"}).encode()
+            conn.sendall(bytes([0x81, len(hello)]) + hello)
+            self.accepted.append(conn)  # read nothing, answer nothing: pings go unanswered
+
+    def close(self) -> None:
+        self._listener.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+def test_a_silently_dead_connection_is_dropped_by_the_ping_timeout(slack: RunningSlackSandbox) -> None:
+    peer = SilentPeer()
+    slack.workspace.attach_socket_mode(lambda: f"ws://127.0.0.1:{peer.port}/link/?ticket=t")
+    observer = Recorder()
+    client = ResilientSocketModeClient(
+        SANDBOX_APP_TOKEN,
+        WebClient(base_url=slack.api_url, timeout=5),
+        observer,
+        ping_interval=1.0,
+        ping_timeout=0.5,
+    )
+    try:
+        client.start()
+        wait_for(lambda: observer.events[:1] == ["up"], 10, "the connection")
+        wait_for(lambda: len(observer.events) >= 2, 10, "the dead connection noticed")
+        assert "ping/pong timed out" in observer.events[1]
+        wait_for(lambda: len(peer.accepted) >= 2, 10, "a new connection")
+    finally:
+        client.close()
+        peer.close()

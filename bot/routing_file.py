@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from bot.domain import Action, Severity
+from bot.domain import Action, Incident, Severity
 
 ROUTABLE_SEVERITIES = tuple(severity for severity in Severity if severity is not Severity.UNSPECIFIED)
 MAPPED = "mapped"
@@ -322,6 +322,32 @@ class RoutingConfig(_FileModel):
     def mapped_coralogix_users(self) -> set[str]:
         """Every Coralogix user the `users:` list names, lower-cased."""
         return {user.coralogix.lower() for user in self.users}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Which routes an incident matches (the poller posts to their channels; actions ask their responders)
+
+
+def matching_routes(incident: Incident, routing: RoutingConfig) -> list[Route]:
+    """The routes whose match accepts the incident, in file order."""
+    return [route for route in routing.routes if route_matches(route.match, incident)]
+
+
+def route_matches(match: RouteMatch, incident: Incident) -> bool:
+    """All given keys must match; a list means any of its values; muted incidents need `muted: true`."""
+    if incident.is_muted != bool(match.muted):
+        return False
+    if match.severity is not None and incident.severity not in match.severity:
+        return False
+    if match.application is not None and incident.application not in match.application:
+        return False
+    if match.subsystem is not None and incident.subsystem not in match.subsystem:
+        return False
+    if match.alert_name is not None and incident.alert_name not in match.alert_name:
+        return False
+    if match.labels is not None:
+        return all(incident.label(key) == value for key, value in match.labels.items())
+    return True
 
 
 def scalar_text(value: object) -> object:

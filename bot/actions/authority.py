@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable
 from bot.config import MAPPED, Route, RoutingConfig
 from bot.domain import Action, Incident
 from bot.errors import BotError, SlackError
-from bot.notify.routing import matching_routes
-from bot.routing_file import is_user_group
+from bot.routing_file import is_user_group, matching_routes
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,12 @@
-"""Which channels an incident goes to: the routes of the YAML file, then the default channel."""
+"""Which channels an incident goes to: the routes it matches (`routing_file`), else the default channel."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Route, RouteMatch, RoutingConfig
+from bot.config import RoutingConfig
 from bot.domain import Incident
+from bot.routing_file import matching_routes
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,28 +34,6 @@ def channels_for(incident: Incident, routing: RoutingConfig, default_channel: st
     if default_channel and not incident.is_muted:
         return [Delivery(default_channel, None)]
     return []
-
-
-def matching_routes(incident: Incident, routing: RoutingConfig) -> list[Route]:
-    """The routes whose match accepts the incident, in file order."""
-    return [route for route in routing.routes if route_matches(route.match, incident)]
-
-
-def route_matches(match: RouteMatch, incident: Incident) -> bool:
-    """All given keys must match; a list means any of its values; muted incidents need `muted: true`."""
-    if incident.is_muted != bool(match.muted):
-        return False
-    if match.severity is not None and incident.severity not in match.severity:
-        return False
-    if match.application is not None and incident.application not in match.application:
-        return False
-    if match.subsystem is not None and incident.subsystem not in match.subsystem:
-        return False
-    if match.alert_name is not None and incident.alert_name not in match.alert_name:
-        return False
-    if match.labels is not None:
-        return all(incident.label(key) == value for key, value in match.labels.items())
-    return True
 
 
 def _unique(values: list[str]) -> list[str]:

@@ -8,7 +8,8 @@ import pytest
 
 from bot.config import RoutingConfig
 from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL, Incident, Severity
-from bot.notify.routing import Delivery, channels_for, route_matches
+from bot.notify.routing import Delivery, channels_for
+from bot.routing_file import route_matches
 
 
 def routing(*routes: dict[str, Any]) -> RoutingConfig:

@@ -16,12 +16,14 @@ class LinkState:
         self._metrics = metrics
         self._lock = threading.Lock()
         self._opened = 0
+        self._up = False
         readiness.expect_socket_mode()
         metrics.socket_mode_connected.set(0)
 
     def connected(self) -> None:
         with self._lock:
             self._opened += 1
+            self._up = True
             reconnect = self._opened > 1
         if reconnect:
             self._metrics.socket_mode_reconnects.inc()
@@ -29,9 +31,10 @@ class LinkState:
         self._readiness.socket_mode_up()
 
     def disconnected(self, reason: str) -> None:
+        """A drop, or one more failed try while down (the reason is updated, the drop counted once)."""
         with self._lock:
-            was_open = self._opened > 0
-        if was_open:
+            was_up, self._up = self._up, False
+        if was_up:
             self._metrics.socket_mode_disconnects.inc()
         self._metrics.socket_mode_connected.set(0)
         self._readiness.socket_mode_down(reason)

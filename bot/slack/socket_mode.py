@@ -104,7 +104,6 @@ class ResilientSocketModeClient(SocketModeClient):
         self._up: WebSocketApp | None = None
         self._running: WebSocketApp | None = None
         self._ran: WebSocketApp | None = None
-        self._reported_up = False
         self._attempted_at = 0.0
         super().__init__(
             app_token=app_token,
@@ -147,7 +146,6 @@ class ResilientSocketModeClient(SocketModeClient):
                 return
             self._failures = 0
             self._up = ws
-            self._reported_up = True
             self._observer.connected()
             log.info("Socket Mode: connected")
 
@@ -166,9 +164,8 @@ class ResilientSocketModeClient(SocketModeClient):
                 self._report_down(reason)
                 log.warning("Socket Mode: connection lost (%s); reconnecting", reason)
             elif ws is self.current_session:
-                self._failures += 1  # it never opened
-                if self._reported_up:  # the session that replaced a live one (a refresh) failed
-                    self._report_down(reason)
+                self._failures += 1  # it never opened (or it replaced a live one, a refresh, and failed)
+                self._report_down(reason)  # the latest reason, for /readyz
             if ws is not self.current_session:
                 return  # replaced (a refresh): the new session carries on
             self._last_error = None
@@ -191,7 +188,6 @@ class ResilientSocketModeClient(SocketModeClient):
             old.close()
 
     def _report_down(self, reason: str) -> None:
-        self._reported_up = False
         self._observer.disconnected(reason)
 
     def _run_current_session(self) -> None:
@@ -247,6 +243,7 @@ class ResilientSocketModeClient(SocketModeClient):
                 except Exception as exc:
                     self._failures += 1
                     delay = retry_delay(self._failures)
+                    self._report_down(_describe(exc))
                     if self._failures in {1, 10} or self._failures % 100 == 0:
                         log.warning("Socket Mode: cannot open a connection (%s); retrying", _describe(exc))
                     continue

@@ -8,44 +8,52 @@ killed (every TCP connection cut, nothing listening) for `--down` seconds plus a
 beat) and restarted on the same port; the reconnect time is from the restart until the client's new
 connection is open. Clients:
 
-    bot               the bot's client (bot/slack/socket_mode.py: websocket-client, backoff, ping timeout)
+    incident-bot      the real `incident-bot run` (its client, Bolt and the listeners; acks are `/cx help`)
+    bot               the bot's client alone (bot/slack/socket_mode.py: websocket-client, backoff, pings)
     websocket_client  slack_sdk.socket_mode.websocket_client as shipped (Bolt's .websocket_client adapter)
     builtin           slack_sdk.socket_mode.builtin as shipped (Bolt's default adapter)
     websockets        slack_sdk.socket_mode.websockets as shipped (asyncio; needs aiohttp for its WebClient)
     aiohttp           slack_sdk.socket_mode.aiohttp as shipped (asyncio; needs aiohttp)
 
     .venv/bin/pip install -e '.[bench]'   # aiohttp, for the two asyncio clients
-    .venv/bin/python bench/socket_mode.py [--clients bot,websocket_client,builtin] [--drops 10] [--down 10]
+    .venv/bin/python bench/socket_mode.py [--clients incident-bot,websocket_client,builtin] [--drops 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox  # noqa: E402
 from bot.sandbox.slack import (  # noqa: E402
     SANDBOX_APP_TOKEN,
     NoSocketConnectionError,
+    RunningSlackSandbox,
     SlackWorkspace,
     SocketModeServer,
     start_slack_sandbox,
     start_socket_mode_sandbox,
 )
+from tests.e2e.harness import bot_env, free_port, running_bot  # noqa: E402
+from tests.e2e.slack_requests import slash_command  # noqa: E402
 
-CLIENTS = ("bot", "websocket_client", "builtin", "websockets", "aiohttp")
+CLIENTS = ("incident-bot", "bot", "websocket_client", "builtin", "websockets", "aiohttp")
 NEEDS_AIOHTTP = frozenset({"websockets", "aiohttp"})
 RECONNECT_GIVE_UP = 120.0
 DEFAULT_PING = 10.0
@@ -84,34 +92,54 @@ def measure(kind: str, *, drops: int, down: float, jitter: float, envelopes: int
     figures = Figures(kind)
     pauses = random.Random(7)  # the same outages for every client
     workspace = SlackWorkspace.with_defaults()
-    with start_slack_sandbox(workspace) as slack:
+    with contextlib.ExitStack() as stack:
+        slack = stack.enter_context(start_slack_sandbox(workspace))
         server = start_socket_mode_sandbox(workspace, ping_interval=5.0)
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--serve-client",
-                kind,
-                "--api-url",
-                slack.api_url,
-                "--ping",
-                str(ping),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            if not wait_until(lambda: server.open_connections() == 1, 30):
-                raise SystemExit(f"{kind}: never connected")
-            for _ in range(drops):
-                _one_drop(server, process.pid, down + pauses.uniform(0, jitter), figures)
-            figures.web_api_opens = len(workspace.calls_to("apps.connections.open"))
-            _ack_latency(server, envelopes, figures)
-        finally:
-            process.kill()
-            process.wait()
-            server.stop()
+        stack.callback(server.stop)
+        pid = stack.enter_context(_client_process(kind, slack, ping))
+        if not wait_until(lambda: server.open_connections() == 1, 30):
+            raise SystemExit(f"{kind}: never connected")
+        for _ in range(drops):
+            _one_drop(server, pid, down + pauses.uniform(0, jitter), figures)
+        figures.web_api_opens = len(workspace.calls_to("apps.connections.open"))
+        _ack_latency(server, envelopes, figures)
     return figures
+
+
+@contextlib.contextmanager
+def _client_process(kind: str, slack: RunningSlackSandbox, ping: float) -> Iterator[int]:
+    """The client's process (its pid): `incident-bot run` itself, or one client with an ack-all listener."""
+    if kind == "incident-bot":
+        with contextlib.ExitStack() as stack:
+            coralogix = stack.enter_context(start_coralogix_sandbox(SimulatedCoralogix(seed=3)))
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="socket-bench-")))
+            env = bot_env(
+                coralogix,
+                slack,
+                f"sqlite:///{workdir / 'bot.db'}",
+                config_path=None,
+                port=free_port(),
+                extra={"SLACK_APP_TOKEN": SANDBOX_APP_TOKEN, "BOT_POLL_INTERVAL_SECONDS": "30"},
+            )
+            bot = stack.enter_context(running_bot(env, workdir / "bot.log"))
+            yield bot.process.pid
+        return
+    command = [
+        sys.executable,
+        __file__,
+        "--serve-client",
+        kind,
+        "--api-url",
+        slack.api_url,
+        "--ping",
+        str(ping),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
 
 
 def _one_drop(server: SocketModeServer, pid: int, down: float, figures: Figures) -> None:
@@ -135,9 +163,10 @@ def _one_drop(server: SocketModeServer, pid: int, down: float, figures: Figures)
 
 def _ack_latency(server: SocketModeServer, count: int, figures: Figures) -> None:
     sent = []
-    for n in range(count):
+    for _ in range(count):
         try:
-            sent.append(server.slash_command({"command": "/cx", "text": f"help {n}", "user_id": "U0BOB"}))
+            body, _, _ = slash_command(server.workspace, "help", user="U0BOB")
+            sent.append(server.slash_command(dict(parse_qsl(body.decode()))))
         except NoSocketConnectionError:  # a client that is not connected acks nothing
             break
     wait_until(lambda: all(e.acked for e in sent), 10)

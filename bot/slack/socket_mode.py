@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any, Protocol
 
+import websocket
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk import WebClient
@@ -41,6 +42,8 @@ PING_TIMEOUT = 4.0
 FIRST_RETRY = 0.5
 MAX_RETRY = 4.0
 WEB_API_TIMEOUT = 10
+CONNECT_TIMEOUT = 10.0
+"""Seconds a WebSocket connect (and handshake) may take before the try counts as failed."""
 REFUSED_TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type"}
 )
@@ -115,6 +118,9 @@ class ResilientSocketModeClient(SocketModeClient):
         # websocket-client logs each failed attempt at ERROR (and its __init__ resets that logger's
         # level): this client reports drops and retries itself, once each
         logging.getLogger("websocket").setLevel(logging.CRITICAL)
+        # a connect to an address that drops packets would otherwise wait for the OS (minutes), and
+        # close() (SIGTERM) waits for the session thread
+        websocket.setdefaulttimeout(CONNECT_TIMEOUT)
 
     # -- the first connection (start-up) ---------------------------------------------------------
 

@@ -351,6 +351,7 @@ class Figures:
     busy_ms: list[float] = field(default_factory=list)
     busy_reads: list[int] = field(default_factory=list)
     busy_bytes: list[int] = field(default_factory=list)
+    busy_standin_ms: list[float] = field(default_factory=list)  # the stand-in answering the cursor walk
     split_rounds: int = 0
     peak_rss: float = 0.0
     end_rss: float = 0.0
@@ -443,8 +444,11 @@ def measure(size: int, api: str) -> Figures:
                 busy = polls_between(coralogix.ask("calls", logged))
                 figures.busy_reads.append(len(busy[0]) if busy else 0)
                 figures.busy_bytes.append(sum(c.bytes for c in busy[0]) if busy else 0)
+                walk = [c for c in busy[0] if c.kind == "poll"] if busy else []
+                figures.busy_standin_ms.append(sum(c.ended - c.started for c in walk) * 1e3)
             print(
-                f"  40-change polls: {', '.join(f'{ms:.0f}' for ms in sorted(figures.busy_ms))} ms",
+                f"  40-change polls: {', '.join(f'{ms:.0f}' for ms in sorted(figures.busy_ms))} ms; "
+                f"the stand-in's cursor walk {', '.join(f'{ms:.0f}' for ms in figures.busy_standin_ms)} ms",
                 flush=True,
             )
 
@@ -477,6 +481,10 @@ def report(all_figures: list[Figures], api: str) -> None:
         "idle poll: bytes, median ms", lambda f: f"{_median(f.idle_bytes):.0f} B, {_median(f.idle_ms):.0f} ms"
     )
     row("40-change poll: median (goal <= 200 ms)", lambda f: f"{_median(f.busy_ms):.0f} ms")
+    row(
+        "40-change poll: of which the stand-in answering the cursor walk",
+        lambda f: f"{_median(f.busy_standin_ms):.0f} ms",
+    )
     row(
         "40-change poll: range",
         lambda f: f"{min(f.busy_ms, default=0):.0f}-{max(f.busy_ms, default=0):.0f} ms",

@@ -51,7 +51,7 @@ class IncidentQueries:
         self._keys = keys
 
     def backend_api(self) -> str | None:
-        """"incidents" or "cases", None while it cannot be told (auto-detection waiting for Coralogix)."""
+        """The API in use ("incidents" or "cases"); None while auto-detection waits for Coralogix."""
         try:
             return self._client.api
         except CoralogixError:

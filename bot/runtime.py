@@ -10,12 +10,15 @@ import os
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.actions import ActionService, IncidentFinder, IncidentQueries, ThreadNotes
+from bot.actions.authority import Authority, UserGroups
 from bot.config import Settings
 from bot.coralogix.auto import AutoBackend
 from bot.coralogix.backend import CoralogixBackend, make_backend
@@ -31,6 +34,7 @@ from bot.errors import (
     SlackRequestError,
 )
 from bot.health import Readiness
+from bot.identity import IdentityResolver
 from bot.metrics import Metrics
 from bot.notify.directory import SlackUserDirectory
 from bot.notify.job import PollJob, lease_ttl
@@ -38,9 +42,12 @@ from bot.notify.poller import Poller
 from bot.notify.publisher import CardPublisher
 from bot.notify.retention import RetentionJob
 from bot.notify.wakeup import PollWakeup
+from bot.personal_keys import PersonalKeys, key_check
 from bot.slack.app import build_bolt_app
+from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.listeners import Interactivity, register_listeners
+from bot.slack.listeners.work import BackgroundWork
 from bot.slack.request_guard import SlackRequestGuard
 from bot.store import Store
 from bot.web import MAX_BODY_BYTES, CoralogixWebhook, HttpServer, build_wsgi_app
@@ -51,6 +58,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETENTION_EVERY_MINUTES = 60
+THREAD_NOTE_WORKERS = 8
 REJECTED_TOKEN_ERRORS = frozenset({"invalid_auth", "account_inactive", "token_revoked", "not_authed"})
 
 
@@ -193,6 +201,55 @@ def coralogix_backend(settings: Settings, endpoint: str, metrics: Metrics | None
     return make_backend(settings.coralogix_api, channel, settings.coralogix_api_key, observer=observer)
 
 
+def build_interactivity(
+    settings: Settings,
+    *,
+    store: Store,
+    client: CoralogixBackend,
+    gateway: SlackGateway,
+    publisher: CardPublisher,
+    slack_user_of: SlackUserOf,
+    metrics: Metrics,
+    workers: int = 8,
+) -> Interactivity:
+    """The services behind the listeners: identity, authority, keys, actions, reads and their pools."""
+    command = settings.bot_slash_command
+    finder = IncidentFinder(client)
+    identities = IdentityResolver(settings.routing, store, gateway.user_profile)
+    authority = Authority(settings.routing, UserGroups(gateway.usergroup_members))
+    keys = PersonalKeys.from_secret(store, settings.bot_encryption_key, key_check(client), command=command)
+    notes_pool = ThreadPoolExecutor(max_workers=THREAD_NOTE_WORKERS, thread_name_prefix="thread-notes")
+    notes = ThreadNotes(store, publisher.sender, notes_pool)
+    service = ActionService(
+        client=client,
+        finder=finder,
+        identities=identities,
+        keys=keys,
+        authority=authority,
+        store=store,
+        publisher=publisher,
+        notes=notes,
+        slack_user_of=slack_user_of,
+        metrics=metrics,
+        require_personal_key=settings.bot_require_personal_key,
+        command=command,
+        team_url=settings.coralogix_team_url,
+    )
+    return Interactivity(
+        service=service,
+        queries=IncidentQueries(client, finder, keys),
+        keys=keys,
+        gateway=gateway,
+        publisher=publisher,
+        slack_user_of=slack_user_of,
+        work=BackgroundWork(workers),
+        command=command,
+        team_url=settings.coralogix_team_url,
+        notes=notes,
+        pools=(notes_pool,),
+    )
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -255,7 +312,7 @@ def build_runtime(
         probe=lambda: client.list_incidents(page_size=1),
     )
     bolt_app = build_bolt_app(settings, web_client)
-    interactivity = Interactivity.build(
+    interactivity = build_interactivity(
         settings,
         store=store,
         client=client,
@@ -263,7 +320,6 @@ def build_runtime(
         publisher=publisher,
         slack_user_of=directory.slack_user_of,
         metrics=metrics,
-        clock=utcnow,
     )
     register_listeners(bolt_app, interactivity)
     slack_handler = None

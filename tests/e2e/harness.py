@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import yaml
 
-from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
@@ -75,8 +74,13 @@ class BotProcess:
         return int(self.process.returncode)
 
 
+class _Listening(Protocol):
+    @property
+    def address(self) -> str: ...
+
+
 def bot_env(
-    coralogix: RunningCoralogixSandbox,
+    coralogix: _Listening,
     slack: RunningSlackSandbox,
     database_url: str,
     *,

@@ -116,13 +116,35 @@ class World:
 
     # -- Coralogix's side ----------------------------------------------------------------------------
 
+    def rpc(self, incidents_rpc: str) -> str:
+        """The rpc of the API the stand-in speaks that does what `incidents_rpc` does on Incidents."""
+        if getattr(self.sim, "api", "incidents") == "cases":
+            return CASES_RPC.get(incidents_rpc, incidents_rpc)
+        return incidents_rpc
+
     def calls(self, rpc: str, incident_id: str) -> list[RecordedCall]:
-        return [call for call in self.sim.calls_to(rpc) if incident_id in _ids(call.request)]
+        return [call for call in self.sim.calls_to(self.rpc(rpc)) if incident_id in _ids(call.request)]
+
+
+CASES_RPC = {
+    "AcknowledgeIncidents": "AcknowledgeCase",
+    "ResolveIncidents": "ResolveCase",
+    "CloseIncidents": "CloseCase",
+    "AssignIncidents": "AssignCase",
+    "UnassignIncidents": "UnassignCase",
+    "ListIncidents": "ListCases",
+    "GetIncident": "GetCase",
+    "BatchGetIncident": "GetCase",
+    "GetIncidentEvents": "ListEvents",
+}
+"""What each IncidentsService rpc the bot calls is called on CasesService (one case per write)."""
 
 
 def _ids(request: Any) -> list[str]:
     if hasattr(request, "incident_ids"):
         return [value.value for value in request.incident_ids]
+    if isinstance(getattr(request, "id", None), str):  # CasesService: one case per request
+        return [request.id]
     return []
 
 

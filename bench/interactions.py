@@ -27,13 +27,17 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
@@ -239,6 +243,64 @@ def bot_settings(tmp: Path, cards: int, coralogix_port: int, slack_port: int) ->
     }
 
 
+def cpu_seconds(pid: int, stat: Path | None = None) -> float:
+    """User + system CPU time the process `pid` has used so far (all its threads)."""
+    fields = (stat or Path(f"/proc/{pid}/stat")).read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_thread_name(pid: int) -> dict[str, float]:
+    """CPU seconds of the process's threads, summed by thread name (gRPC's C threads have their own)."""
+    found: dict[str, float] = defaultdict(float)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            found[name] += cpu_seconds(int(task.name), task / "stat")
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile
+    return found
+
+
+@contextmanager
+def profiled(py_spy: str | None, pid: int, out: str) -> Iterator[None]:
+    """py-spy (from PyPI; not a dependency of the bot) sampling the bot while the clicks run.
+
+    With `--py-spy signal`, the bot is sent SIGUSR1 before and after the clicks instead: a profiler the bot
+    was started with (e.g. yappi, from a sitecustomize on PYTHONPATH) can start and stop on it.
+    """
+    if py_spy is None:
+        yield
+        return
+    if py_spy == "signal":
+        os.kill(pid, signal.SIGUSR1)
+        try:
+            yield
+        finally:
+            os.kill(pid, signal.SIGUSR1)
+            time.sleep(1.0)  # the profiler writes its figures
+        return
+    command = [
+        py_spy,
+        "record",
+        "--pid",
+        str(pid),
+        "--output",
+        out,
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--gil",
+    ]
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches before the first click
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(30)
+
+
 @dataclass
 class Run:
     clicks: list[Click]
@@ -247,6 +309,8 @@ class Run:
     answers: list[Any]
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    cpu: dict[str, float]
+    bot_threads: dict[str, float]
 
 
 def run(args: argparse.Namespace, per_card: list[int]) -> Run:
@@ -284,16 +348,30 @@ def run(args: argparse.Namespace, per_card: list[int]) -> Run:
                 sender = SlackSender(bot.url + "/slack/events")
                 # Bolt's first request runs auth.test once: keep it out of the figures
                 sender.post(slack.ask("click", 0, "incident_details", "U0ALICE"))
-                load_before = os.getloadavg()
-                started = time.monotonic()
-                with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-                    batches = pool.map(
-                        lambda card: click_card(sender, slack, card, cards[card][0], per_card[card]),
-                        range(args.cards),
-                    )
-                    clicks = [click for batch in batches for click in batch]
-                elapsed = time.monotonic() - started
-                load_after = os.getloadavg()
+                pids = {
+                    "bot": bot.process.pid,
+                    "Coralogix stand-in": processes[0].pid or 0,
+                    "Slack stand-in": processes[1].pid or 0,
+                    "bench (clicks)": os.getpid(),
+                }
+                with profiled(args.py_spy, bot.process.pid, args.profile_out):
+                    load_before = os.getloadavg()
+                    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+                    threads_before = cpu_by_thread_name(bot.process.pid)
+                    started = time.monotonic()
+                    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+                        batches = pool.map(
+                            lambda card: click_card(sender, slack, card, cards[card][0], per_card[card]),
+                            range(args.cards),
+                        )
+                        clicks = [click for batch in batches for click in batch]
+                    elapsed = time.monotonic() - started
+                    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+                    threads = {
+                        name: seconds - threads_before.get(name, 0.0)
+                        for name, seconds in cpu_by_thread_name(bot.process.pid).items()
+                    }
+                    load_after = os.getloadavg()
                 answers = slack.ask("answers")
                 lines = bot.log().splitlines()
                 troubles = [line for line in lines if '"level": "error"' in line or "Traceback" in line]
@@ -302,7 +380,7 @@ def run(args: argparse.Namespace, per_card: list[int]) -> Run:
         stop.set()
         for process in processes:
             process.join(10)
-    return Run(clicks, elapsed, troubles, answers, load_before, load_after)
+    return Run(clicks, elapsed, troubles, answers, load_before, load_after, cpu, threads)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -321,6 +399,8 @@ def main() -> int:
         default=None,
         help="clicks in flight at once: sets --concurrency and at least as many --cards (4 clicks each)",
     )
+    parser.add_argument("--py-spy", default=None, help="path of py-spy: sample the bot during the clicks")
+    parser.add_argument("--profile-out", default="interactions.pyspy.txt", help="where py-spy writes")
     args = parser.parse_args()
     if args.in_flight is not None:
         args.concurrency = args.in_flight
@@ -348,6 +428,15 @@ def main() -> int:
             f"max {max(values) * 1000:7.1f} ms   mean {statistics.fmean(values) * 1000:7.1f} ms   "
             f"({verdict} the p99 goal of {goal * 1000:.0f} ms)"
         )
+    print(
+        "CPU during the clicks: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.cpu.items())
+        + f" ({sum(result.cpu.values()) * 1000 / len(result.clicks):.1f} ms a click in all)"
+    )
+    busiest = sorted(result.bot_threads.items(), key=lambda item: -item[1])[:4]
+    print(
+        "  the bot's CPU by thread name: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in busiest)
+    )
     over = sum(1 for ack in acks if ack > ACK_LIMIT)
     print(f"acknowledgements over {ACK_LIMIT:.0f} s: {over}")
     if result.answers:

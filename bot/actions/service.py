@@ -44,6 +44,7 @@ from bot.notify.publisher import CardPublisher
 from bot.personal_keys import CallerKey, KeySource, PersonalKeyError, PersonalKeys
 from bot.slack.blocks import SlackUserOf, card_status, fit, incident_url, user_ref
 from bot.store import Store
+from bot.store.rows import MessageRow
 
 log = logging.getLogger(__name__)
 
@@ -461,9 +462,8 @@ class ActionService:
             # While we waited, a poll saw the change and wrote its thread line: one line per change.
             log.info("%s of %s confirmed late; a poll had already announced it", action, found.incident.id)
             return IncidentOutcome(found.ref, OutcomeKind.DONE, f"{label} {what}.", result or found.incident)
-        if result is not None:
-            self._redraw(result)
-        self._notes.post(found.incident.id, [note])
+        messages = self._redraw(result) if result is not None else None
+        self._notes.post(found.incident.id, [note], messages)
         return IncidentOutcome(found.ref, OutcomeKind.DONE, f"{label} {what}.", result or found.incident)
 
     def _poller_told(self, action: Action, incident_id: str, assignee: _Assignee | None) -> bool:
@@ -524,12 +524,14 @@ class ActionService:
             )
         return IncidentOutcome(found.ref, OutcomeKind.UNKNOWN, message, incident or found.incident)
 
-    def _redraw(self, incident: Incident) -> None:
-        """Cards show `incident` in every channel now (a failed Slack update goes to the outbox)."""
+    def _redraw(self, incident: Incident) -> list[MessageRow] | None:
+        """Cards show `incident` in every channel now (a failed Slack update goes to the outbox); returns
+        the incident's messages, None when they could not be read."""
         try:
-            self._publisher.refresh(incident, [])
+            return self._publisher.refresh(incident, [])
         except Exception:
             log.exception("could not refresh the cards of %s", incident.id)
+            return None
 
 
 def _intent(action: Action, assignee: _Assignee | None) -> str:

@@ -16,6 +16,7 @@ from concurrent.futures import Executor, Future
 
 from bot.notify.sender import CardSender
 from bot.store import Store
+from bot.store.rows import MessageRow
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +28,26 @@ class ThreadNotes:
         self._executor = executor
         self._closing = threading.Event()
 
-    def post(self, incident_id: str, lines: Sequence[str]) -> Future[int]:
-        """Queue `lines` as a reply in every thread of the incident; the future tells how many were sent."""
-        return self._executor.submit(self._post_now, incident_id, list(lines))
+    def post(
+        self, incident_id: str, lines: Sequence[str], messages: Sequence[MessageRow] | None = None
+    ) -> Future[int]:
+        """Queue `lines` as a reply in every thread of the incident; the future tells how many were sent.
+
+        `messages` are the incident's messages when the caller has just read them (redrawing the cards);
+        else they are read when the reply goes out.
+        """
+        known = list(messages) if messages is not None else None
+        return self._executor.submit(self._post_now, incident_id, list(lines), known)
 
     def close(self) -> None:
         """From now on, replies not yet sent go to the outbox (for whichever replica polls next)."""
         self._closing.set()
 
-    def _post_now(self, incident_id: str, lines: list[str]) -> int:
+    def _post_now(self, incident_id: str, lines: list[str], messages: list[MessageRow] | None) -> int:
         sent = 0
         key = f"action:{uuid.uuid4().hex}"
         try:
-            for message in self._store.messages_for(incident_id):
+            for message in messages if messages is not None else self._store.messages_for(incident_id):
                 if message.is_posted and message.ts:
                     sent += self._sender.thread(message, lines, key, send=not self._closing.is_set())
         except Exception:

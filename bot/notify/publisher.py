@@ -324,25 +324,29 @@ class CardPublisher:
 
     # -- after an action from Slack --------------------------------------------------------------
 
-    def refresh(self, incident: Incident, lines: Sequence[str]) -> None:
-        """Update every message of the incident and add `lines` to each card's thread.
+    def refresh(self, incident: Incident, lines: Sequence[str]) -> list[MessageRow]:
+        """Update every message of the incident and add `lines` to each card's thread; returns the
+        messages it found (cards and digests), for whatever else the caller adds to their threads.
 
         The snapshot moves on first, so a poll running meanwhile does not describe the same change again.
+        Its channels are the incident's routes now, as a poll would write them; the old snapshot is read
+        only when Coralogix does not give the event count, to keep the count it had.
         """
-        snapshot = self._store.get_snapshot(incident.id)
-        event_count = snapshot.seen_event_count if snapshot else 0
         try:
             event_count = len(self._client.get_incident_events(incident.id))
         except CoralogixError as exc:
             log.warning("could not read the events of %s: %s", incident.id, exc)
-        channels = snapshot.channels if snapshot else ()
+            snapshot = self._store.get_snapshot(incident.id)
+            event_count = snapshot.seen_event_count if snapshot else 0
+        channels = [d.channel for d in channels_for(incident, self._routing, self._default_channel)]
         self._store.upsert_snapshot(snapshot_of(incident, event_count, channels))
-        for message in self._store.messages_for(incident.id):
-            if not (message.is_posted and message.ts):
-                continue
+        posted = [m for m in self._store.messages_for(incident.id) if m.is_posted and m.ts]
+        for message in posted:
+            assert message.ts is not None
             if message.kind is MessageKind.DIGEST:
                 self.sender.update_digest(message.channel, message.ts, {incident.id: incident})
                 continue
             self.sender.update_card(incident, message)
             if lines:
                 self.sender.thread(message, lines, f"action:{event_count}")
+        return posted

@@ -20,7 +20,6 @@ where mrkdwn formats nothing and only the backtick that would end the span is re
 from __future__ import annotations
 
 import re
-import unicodedata
 
 BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e"  # embeddings and overrides: LRE RLE PDF LRO RLO
@@ -44,8 +43,11 @@ _LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]+")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029]")
 
 
-def _dropped(char: str) -> bool:
-    return char in BIDI_CONTROLS or unicodedata.category(char) == "Cc"
+_BIDI = "".join(sorted(BIDI_CONTROLS))
+_DROPPED = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+"""Unicode's Cc category (exactly C0, DEL and C1) and the bidirectional controls."""
+_DROPPED_KEEPING_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+"""The same, but for line feeds and tabs."""
 
 
 def strip_controls(text: str, *, multiline: bool = False) -> str:
@@ -55,12 +57,12 @@ def strip_controls(text: str, *, multiline: bool = False) -> str:
     run of them becomes one space, so a name stays on its line.
     """
     if multiline:
-        text, keep = _NEWLINES.sub("\n", text), "\n\t"
+        text, dropped = _NEWLINES.sub("\n", text), _DROPPED_KEEPING_LINES
     else:
-        text, keep = _LINE_BREAKS.sub(" ", text), ""
+        text, dropped = _LINE_BREAKS.sub(" ", text), _DROPPED
     if text.isprintable():  # the common case, and quick: nothing to drop
         return text
-    return "".join(c for c in text if c in keep or not _dropped(c))
+    return dropped.sub("", text)
 
 
 def mrkdwn_text(raw: str, *, code: bool = False, multiline: bool = False) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.pool import StaticPool
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_SIZE = 24
 SQLITE_FILE_MODE = 0o600
 """The database holds personal keys (encrypted) and who is who: only the bot's user may read it."""
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -117,6 +118,12 @@ def _sqlite_engine(url: URL, **engine_kwargs: Any) -> Engine:
         # the Store serialises access to it.
         engine_kwargs.setdefault("poolclass", StaticPool)
         engine_kwargs.setdefault("connect_args", {"check_same_thread": False})
+    else:
+        # Enough kept-open connections for the bot's threads that use the database at once (the click
+        # and thread-reply pools, the poll and its lanes): beyond the pool, every transaction would open
+        # a connection (file checks, pragmas, the schema read) and close it again.
+        engine_kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        engine_kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
     engine = create_engine(url, **engine_kwargs)
 
     if path is not None:

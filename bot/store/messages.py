@@ -10,12 +10,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Row
 
 from bot.store.base import StoreBase, chunked, unique, utcnow
 from bot.store.rows import MessageKind, MessageRow, MessageState
 from bot.store.tables import incident_messages as t
+
+_AT = (
+    select(t)
+    .where(t.c.channel == bindparam("b_channel"), t.c.ts == bindparam("b_ts"))
+    .order_by(t.c.incident_id)
+)
+_FOR = select(t).where(t.c.incident_id == bindparam("b_incident")).order_by(t.c.channel)
 
 
 class MessageQueries(StoreBase):
@@ -164,14 +171,12 @@ class MessageQueries(StoreBase):
 
     def messages_at(self, channel: str, ts: str) -> list[MessageRow]:
         """Every incident whose message in `channel` is the one at `ts` (several for a storm digest)."""
-        stmt = select(t).where(t.c.channel == channel, t.c.ts == ts).order_by(t.c.incident_id)
         with self._read() as conn:
-            return [_message(row) for row in conn.execute(stmt)]
+            return [_message(row) for row in conn.execute(_AT, {"b_channel": channel, "b_ts": ts})]
 
     def messages_for(self, incident_id: str) -> list[MessageRow]:
-        stmt = select(t).where(t.c.incident_id == incident_id).order_by(t.c.channel)
         with self._read() as conn:
-            return [_message(row) for row in conn.execute(stmt)]
+            return [_message(row) for row in conn.execute(_FOR, {"b_incident": incident_id})]
 
     def messages_for_incidents(self, incident_ids: Iterable[str]) -> dict[str, list[MessageRow]]:
         """Messages of many incidents in a few queries; incidents with none are absent."""

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from bot.store.base import StoreBase, utcnow
 from bot.store.rows import CachedIdentity, PersonalKey
 from bot.store.tables import identity_cache, personal_keys
+
+_KEY_OF = select(personal_keys).where(personal_keys.c.slack_user_id == bindparam("b_user"))
+_IDENTITY_OF = select(identity_cache).where(
+    identity_cache.c.slack_user_id == bindparam("b_user"), identity_cache.c.fetched_at > bindparam("b_oldest")
+)
 
 
 class UserQueries(StoreBase):
@@ -34,9 +39,8 @@ class UserQueries(StoreBase):
             conn.execute(stmt)
 
     def get_personal_key(self, slack_user_id: str) -> PersonalKey | None:
-        stmt = select(personal_keys).where(personal_keys.c.slack_user_id == slack_user_id)
         with self._read() as conn:
-            row = conn.execute(stmt).first()
+            row = conn.execute(_KEY_OF, {"b_user": slack_user_id}).first()
         if row is None:
             return None
         return PersonalKey(
@@ -61,30 +65,27 @@ class UserQueries(StoreBase):
         ineligible: str | None = None,
     ) -> None:
         """Remember a lookup's answer, including "no Coralogix user" (`coralogix_user` None)."""
-        stmt = self._upsert(
-            identity_cache,
-            ["slack_user_id"],
-            {
-                "slack_user_id": slack_user_id,
-                "coralogix_user": coralogix_user,
-                "email": email,
-                "fetched_at": now or utcnow(),
-                "ineligible": ineligible,
-            },
+        columns = ("slack_user_id", "coralogix_user", "email", "fetched_at", "ineligible")
+        stmt = self._prepared(
+            "cache_identity", lambda: self._upsert_of(identity_cache, ["slack_user_id"], columns)
         )
+        values = {
+            "slack_user_id": slack_user_id,
+            "coralogix_user": coralogix_user,
+            "email": email,
+            "fetched_at": now or utcnow(),
+            "ineligible": ineligible,
+        }
         with self._write() as conn:
-            conn.execute(stmt)
+            conn.execute(stmt, values)
 
     def cached_identity(
         self, slack_user_id: str, max_age: timedelta, now: datetime | None = None
     ) -> CachedIdentity | None:
         """The cached lookup if it is younger than `max_age`; None means "look it up again"."""
         oldest = (now or utcnow()) - max_age
-        stmt = select(identity_cache).where(
-            identity_cache.c.slack_user_id == slack_user_id, identity_cache.c.fetched_at > oldest
-        )
         with self._read() as conn:
-            row = conn.execute(stmt).first()
+            row = conn.execute(_IDENTITY_OF, {"b_user": slack_user_id, "b_oldest": oldest}).first()
         if row is None:
             return None
         return CachedIdentity(

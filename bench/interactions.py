@@ -433,6 +433,14 @@ def main() -> int:
         + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.cpu.items())
         + f" ({sum(result.cpu.values()) * 1000 / len(result.clicks):.1f} ms a click in all)"
     )
+    per_click = sum(result.cpu.values()) / len(result.clicks)
+    cores = os.cpu_count() or 1
+    print(
+        f"  a floor at this cost: {args.concurrency} clicks in flight need {per_click * 1000:.1f} ms of CPU "
+        f"each on {cores} cores, so a click's round (acknowledged, card updated, next click built) "
+        f"averages at least {args.concurrency * per_click / cores * 1000:.0f} ms; "
+        f"this run averaged {result.elapsed / len(result.clicks) * args.concurrency * 1000:.0f} ms"
+    )
     busiest = sorted(result.bot_threads.items(), key=lambda item: -item[1])[:4]
     print(
         "  the bot's CPU by thread name: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in busiest)

@@ -84,7 +84,8 @@ def test_the_bot_keeps_slacks_pace_so_slack_never_refuses_it(
         }
 
     with running_bot(env, tmp_path / "bot.log") as bot:
-        posted = wait_for(lambda: cards() if set(incidents) <= set(cards()) else None, 30, "the four cards")
+        wait_for(lambda: set(incidents) <= set(cards()), 30, "the four cards")
+        posted = cards()
         for incident in incidents[:2]:
             sim.acknowledge(incident, by="alice@example.com")
         wait_for(

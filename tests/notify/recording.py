@@ -38,10 +38,10 @@ class Ticks:
         return self.now
 
 
-def live_incidents() -> int:
-    """How many `Incident` objects exist in this process right now."""
+def live_incidents() -> list[Incident]:
+    """The `Incident` objects alive in this process right now."""
     gc.collect()
-    return sum(1 for obj in gc.get_objects() if isinstance(obj, Incident))
+    return [obj for obj in gc.get_objects() if isinstance(obj, Incident)]
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,20 @@ class RecordingBackend:
         self.read_cost = read_cost
         self.count_live = count_live
         self.seen = Recording()
+        # incidents alive before (other tests' constants): held, so no new object can take their address
+        self._before = live_incidents() if count_live else []
+        self._before_ids = {id(incident) for incident in self._before}
         self.fail_sweep_read: int | None = None  # the n-th sweep page read (1-based) raises, once
         self.before_sweep_read: Callable[[], object] | None = None  # runs once, before the next one
 
+    def _count_live(self) -> None:
+        if self.count_live:
+            live = sum(1 for incident in live_incidents() if id(incident) not in self._before_ids)
+            self.seen.most_live = max(self.seen.most_live, live)
+
     def _read(self) -> None:
         self.ticks.now += self.read_cost
-        if self.count_live:
-            self.seen.most_live = max(self.seen.most_live, live_incidents())
+        self._count_live()
 
     @property
     def api(self) -> ApiName:
@@ -141,8 +148,7 @@ class RecordingBackend:
         return self.inner.batch_get_incidents(ids, api_key=api_key)
 
     def get_incident_events(self, incident_id: str, *, api_key: ApiKey | None = None) -> list[IncidentEvent]:
-        if self.count_live:
-            self.seen.most_live = max(self.seen.most_live, live_incidents())
+        self._count_live()
         return self.inner.get_incident_events(incident_id, api_key=api_key)
 
     def list_aggregations(

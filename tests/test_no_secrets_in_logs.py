@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.logs import REDACTED
 from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
 from bot.sandbox.slack.workspace import DEFAULT_CHANNELS, DEFAULT_USERS
@@ -281,3 +282,44 @@ def test_a_refused_request_does_not_log_the_personal_key_it_carries(
         bot.stop()
     assert "running as replica" in log_path.read_text()
     assert leaky.personal_key not in log_path.read_text()
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_the_running_bot_masks_the_secrets_it_was_given_wherever_they_come_from(
+    log_format: str,
+    leaky: Secrets,
+    coralogix: RunningCoralogixSandbox,
+    slack: RunningSlackSandbox,
+    tmp_path: Path,
+) -> None:
+    """Slack answers a post with an error that echoes every secret of the bot (as a misbehaving API or
+    proxy might): the bot logs the refusal, and the redactor of the running process, which was handed the
+    secrets at start-up, masks each of them. Without them, this log line would carry all four."""
+    env = bot_env(
+        coralogix,
+        slack,
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        config_path=None,
+        port=free_port(),
+        extra={
+            "SLACK_BOT_TOKEN": leaky.slack_bot_token,
+            "SLACK_SIGNING_SECRET": leaky.slack_signing_secret,
+            "CORALOGIX_API_KEY": leaky.coralogix_api_key,
+            "BOT_ENCRYPTION_KEY": leaky.bot_encryption_key,
+            "BOT_DEFAULT_CHANNEL": CHANNEL,
+            "BOT_LOG_FORMAT": log_format,
+        },
+    )
+    echo = "invalid_request_echo " + " ".join(leaky.values())
+    slack.workspace.faults.error("chat.postMessage", echo)
+    log_path = tmp_path / "bot.log"
+    with running_bot(env, log_path) as bot:
+        coralogix.sim.create_incident(name="disk full", severity="error", application="shop")
+        wait_for(lambda: "invalid_request_echo" in bot.log(), 20, "the bot to log Slack's refusal")
+        bot.stop()
+
+    refusal = next(line for line in log_path.read_text().splitlines() if "invalid_request_echo" in line)
+    assert refusal.count(REDACTED) == len(leaky.values()), refusal
+    assert MARKER not in refusal
+    for secret in leaky.values():
+        assert secret not in refusal

@@ -122,6 +122,15 @@ def test_the_counters_move_with_incidents_and_calls(
     assert grew("incidentbot_poll_seconds_count")
     assert grew("incidentbot_actions_total", action="resolve")
     assert grew("incidentbot_coralogix_calls_total", rpc="ResolveIncidents", code="OK")
+    # the values themselves, where the run decides them: one more card, one resolve done, one write
+    posted = "incidentbot_incidents_posted_total"
+    assert after.total(posted) - before.total(posted) == 1
+    assert after.total("incidentbot_actions_total", action="resolve") == 1
+    assert after.total("incidentbot_actions_total", action="resolve", result="done") == 1
+    assert after.total("incidentbot_coralogix_calls_total", rpc="ResolveIncidents") == 1
+    assert after.total("incidentbot_slack_rate_limited_total", method="chat.postMessage") >= after.total(
+        "incidentbot_slack_calls_total", method="chat.postMessage", result="ratelimited"
+    )
     assert after.total("incidentbot_poller_lease_held") == 1
     assert len(after.label_values("incidentbot_poller_lease_held", "replica")) == 1
 

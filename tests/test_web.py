@@ -133,7 +133,10 @@ def test_a_body_under_the_cap_is_served(server: HttpServer) -> None:
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_a_body_over_the_cap_gets_413_before_it_is_all_sent(server: HttpServer, chunked: bool) -> None:
     pushed = push_body(server.port, 50 * MIB, chunked=chunked)
-    assert pushed.status == 413
+    # The server answers 413 and hangs up while the client is still sending; on a loaded machine the
+    # client's kernel may see the reset before the client read the answer (status 0). Either way the
+    # upload was cut short: the promise is that the body is refused before it is all read.
+    assert pushed.status in (413, 0)
     assert pushed.sent < 50 * MIB
 
 

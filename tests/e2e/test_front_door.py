@@ -192,7 +192,8 @@ def test_a_100_mb_body_gets_413_before_it_is_read_and_memory_stays_flat(door: Do
     before = rss_kib(pid)
     reset_peak_rss(pid)
     pushed = push_body(door.bot.port, 100 * MIB, chunked=chunked)
-    assert pushed.status == 413
+    # 413, or a reset that reached the client's kernel before the client read the 413 (loaded machine)
+    assert pushed.status in (413, 0)
     assert pushed.sent < 100 * MIB, "refused before the whole body was sent"
     grown = peak_rss_kib(pid) - before
     assert grown <= 10 * 1024, f"the bot's RSS grew by {grown} KiB"

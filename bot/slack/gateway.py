@@ -57,13 +57,14 @@ PERMANENT_ERRORS = CHANNEL_ERRORS | frozenset(
 
 
 class CountedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """slack_sdk's own 429 retry (after Retry-After), reporting every 429 it sees to `on_rate_limited`."""
+    """slack_sdk's own 429 retry (after Retry-After), reporting every 429 it sees to `on_rate_limited`:
+    the one it retries and the one after its retry is spent (slack_sdk asks it about both)."""
 
     def __init__(self, on_rate_limited: Callable[[str], None], max_retry_count: int = 1) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self._on_rate_limited = on_rate_limited
 
-    def _can_retry(
+    def can_retry(
         self,
         *,
         state: RetryState,
@@ -73,7 +74,7 @@ class CountedRateLimitRetryHandler(RateLimitErrorRetryHandler):
     ) -> bool:
         if response is not None and response.status_code == 429:
             self._on_rate_limited(request.url.rsplit("/", 1)[-1])
-        return bool(super()._can_retry(state=state, request=request, response=response, error=error))
+        return bool(super().can_retry(state=state, request=request, response=response, error=error))
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
-    """Polls `predicate` until it returns something truthy; fails the test with `what` on timeout."""
+def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, interval: float = 0.05) -> T:
+    """Polls `predicate` until it returns something truthy (and so not None), which it returns; fails the
+    test with `what` on timeout."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -77,6 +78,21 @@ class BotProcess:
 class _Listening(Protocol):
     @property
     def address(self) -> str: ...
+
+
+def polls_done(bot: BotProcess) -> int:
+    """How many polls the bot has finished (the count of its poll-duration histogram): a clock in polls."""
+    from tests.scrape import Scrape
+
+    status, text = bot.get("/metrics")
+    assert status == 200, text
+    return int(Scrape.parse(text).total("incidentbot_poll_seconds_count"))
+
+
+def wait_for_polls(bot: BotProcess, count: int, what: str, timeout: float = 60.0) -> None:
+    """Waits until `count` more polls have finished (at least `count` - 1 of them started after the call)."""
+    start = polls_done(bot)
+    wait_for(lambda: polls_done(bot) >= start + count, timeout, what, interval=0.1)
 
 
 def bot_env(

@@ -181,6 +181,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 # ------------------------------------------------------------------------------------------ requests
 
 
+def _answered_one_more(world: World) -> None:
+    """Waits for the answer to a request sent after the ones a test checks: whatever those could have set
+    off in the bot's work pool (which takes work in order) has started by then; no sleeping on a guess."""
+    body, response_url, _ = slash_command(world.workspace, "whoami", user="U0ALICE")
+    assert world.slack.post(body).status == 200
+    world.answer_to(response_url, "the answer to a later request")
+
+
 def test_bad_signatures_and_stale_timestamps_get_401_and_change_nothing(world: World) -> None:
     incident = world.sim.create_incident(application="cli")
     body, response_url, _ = slash_command(world.workspace, f"ack {incident}", user="U0ALICE")
@@ -190,7 +198,7 @@ def test_bad_signatures_and_stale_timestamps_get_401_and_change_nothing(world: W
     assert world.slack.post(body, timestamp=stale).status == 401  # correctly signed, but over 5 minutes old
     assert world.slack.post(body, signature_header="").status == 401
 
-    time.sleep(1.0)  # anything the bot would have done in the background happens by now
+    _answered_one_more(world)
     assert world.calls("AcknowledgeIncidents", incident) == []
     assert world.workspace.responses(response_url) == []
 
@@ -201,7 +209,7 @@ def test_a_tampered_body_gets_401(world: World) -> None:
     stamp = str(int(time.time()))
     signed_for_other_body = signature(world.slack.secret, stamp, body.replace(b"ack", b"help"))
     assert world.slack.post(body, timestamp=stamp, signature_header=signed_for_other_body).status == 401
-    time.sleep(0.5)
+    _answered_one_more(world)
     assert world.calls("AcknowledgeIncidents", incident) == []
     assert world.workspace.responses(response_url) == []
 
@@ -216,7 +224,6 @@ def test_card_buttons_act_as_each_mapped_user_and_update_every_card(world: World
     world.card("C0PLATFORM", incident)
 
     # Alice, mapped by the settings file, acknowledges
-    started = time.monotonic()
     world.click(first, "incident_ack", user="U0ALICE")
     [ack] = wait_for(lambda: world.calls("AcknowledgeIncidents", incident), 5, "the ack call")
     assert _ids(ack.request) == [incident]
@@ -225,7 +232,6 @@ def test_card_buttons_act_as_each_mapped_user_and_update_every_card(world: World
         world.card_when(
             channel, incident, lambda m: _status(m) == "acknowledged", f"acknowledged in {channel}"
         )
-    assert time.monotonic() - started < 5
     assert world.thread_says("C0PAYMENTS", incident, "Acknowledged by <@U0ALICE> from Slack")
     world.thread_says("C0PLATFORM", incident, "Acknowledged by <@U0ALICE>")
 
@@ -309,7 +315,7 @@ def test_a_coralogix_error_leaves_the_card_and_tells_the_clicker(world: World) -
     assert "db latency was not resolved: Coralogix is unreachable" in world.answer_to(reply)
     [failed] = world.calls("ResolveIncidents", incident)
     assert failed.code == "UNAVAILABLE"
-    time.sleep(0.5)
+    # the answer is the last thing the click's work does: nothing redraws the card after it
     assert world.workspace.message("C0E2E3", card.ts).updates == 0
     assert world.workspace.replies("C0E2E3", card.ts) == []
 

@@ -335,13 +335,15 @@ class Sweep:
     cpu: float
     polls: int
     longest_gap: float
+    slowest_read: float  # the longest the stand-in took to answer one of the reconciliation's reads
     one_late: int  # polls that started one slot late (a gap of about two intervals)
     more_late: int  # polls that started two or more slots late
 
     def line(self) -> str:
         return (
             f"{self.wall:.1f} s, {self.reads} reads, {self.bytes / 1e6:.1f} MB, CPU {self.cpu:.1f} s, "
-            f"{self.polls} polls, longest gap {self.longest_gap:.2f} s, {_late(self)}"
+            f"slowest read {self.slowest_read * 1e3:.0f} ms, {self.polls} polls, "
+            f"longest gap {self.longest_gap:.2f} s, {_late(self)}"
         )
 
 
@@ -395,6 +397,7 @@ def reconcile(bot: Bot, coralogix: StandIn) -> Sweep:
         cpu=cpu,
         polls=len([s for s in starts if first <= s <= last]),
         longest_gap=max(gaps, default=0.0),
+        slowest_read=max(c.ended - c.started for c in sweep),
         one_late=len([g for g in gaps if 1.5 * INTERVAL < g <= 2.5 * INTERVAL]),
         more_late=len([g for g in gaps if g > 2.5 * INTERVAL]),
     )
@@ -512,6 +515,11 @@ def report(all_figures: list[Figures], api: str) -> None:
             f"{title} reconciliation: reads, bytes", pick, lambda s: f"{s.reads}, {s.bytes / 1e6:.1f} MB"
         )
         sweep_row(f"{title} reconciliation: bot CPU", pick, lambda s: f"{s.cpu:.1f} s")
+        sweep_row(
+            f"{title} reconciliation: the stand-in's slowest answer",
+            pick,
+            lambda s: f"{s.slowest_read * 1e3:.0f} ms",
+        )
         sweep_row(
             f"{title} reconciliation: polls, longest gap between two",
             pick,

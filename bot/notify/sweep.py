@@ -40,13 +40,20 @@ class Phase(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SweepState:
-    """Where sweep `number` stands; `token` is the next OPEN page's, `after` the last id GONE checked."""
+    """Where sweep `number` stands; `token` is the next OPEN page's, `after` the last id GONE checked.
+
+    The counts (Coralogix reads, incidents read open, cards that differed, tracked incidents read back
+    because the open listing lacked them) cover the whole sweep, across slices and replicas.
+    """
 
     number: int
     phase: Phase
     token: str | None = None
     after: str | None = None
     pages: int = 0
+    seen: int = 0
+    changed: int = 0
+    gone: int = 0
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -60,6 +67,9 @@ class SweepState:
             token=data.get("token"),
             after=data.get("after"),
             pages=int(data.get("pages", 0)),
+            seen=int(data.get("seen", 0)),
+            changed=int(data.get("changed", 0)),
+            gone=int(data.get("gone", 0)),
         )
 
 
@@ -118,7 +128,15 @@ class Sweep:
             text, state = moved, after
             if state.phase is Phase.DONE:
                 done.finished = True
-                log.info("reconciliation %d done: %d Coralogix reads", state.number, state.pages)
+                log.info(
+                    "reconciliation %d done: %d open incidents read, %d tracked ones no longer listed open, "
+                    "%d cards out of date, %d Coralogix reads",
+                    state.number,
+                    state.seen,
+                    state.gone,
+                    state.changed,
+                    state.pages,
+                )
                 return done
             if not keep_going():
                 return done
@@ -139,13 +157,20 @@ class Sweep:
             log.warning("Coralogix refused the reconciliation's page token (%s); reading from the start", exc)
             return replace(state, token=None)
         done.reads += 1
+        changed = done.tally.changed
         publish_page(
             self._store, self._publisher, page.incidents, allow_new_since=allow_new_since, tally=done.tally
         )
         self._store.mark_swept([incident.id for incident in page.incidents], state.number)
+        state = replace(
+            state,
+            pages=state.pages + 1,
+            seen=state.seen + len(page.incidents),
+            changed=state.changed + done.tally.changed - changed,
+        )
         if page.next_page_token:
-            return replace(state, token=page.next_page_token, pages=state.pages + 1)
-        return replace(state, phase=Phase.GONE, token=None, pages=state.pages + 1)
+            return replace(state, token=page.next_page_token)
+        return replace(state, phase=Phase.GONE, token=None)
 
     def _gone_batch(self, state: SweepState, allow_new_since: datetime, done: SweepSlice) -> SweepState:
         ids = self._store.unswept_open(state.number, state.after, self._batch_size)
@@ -157,5 +182,12 @@ class Sweep:
         if batch.not_found:
             log.info("reconciliation: %d tracked incidents are unknown to Coralogix", len(batch.not_found))
         found = list(batch.found.values())
+        changed = done.tally.changed
         publish_page(self._store, self._publisher, found, allow_new_since=allow_new_since, tally=done.tally)
-        return replace(state, after=ids[-1], pages=state.pages + 1)
+        return replace(
+            state,
+            after=ids[-1],
+            pages=state.pages + 1,
+            gone=state.gone + len(ids),
+            changed=state.changed + done.tally.changed - changed,
+        )

@@ -78,6 +78,9 @@ def test_the_reconciliation_reads_every_page_once_holding_one_page_at_a_time(wor
     assert sorted(i for batch in backend.seen.batches for i in batch) == sorted(stale)
     assert store.count_tracked_open() == OPEN
     assert 0 < backend.seen.most_live <= PAGE
+    done = SweepState.loads(store.get_cursor(STATE) or "")
+    assert (done.phase, done.seen, done.gone) == (Phase.DONE, OPEN, len(stale))
+    assert done.changed == OPEN + len(stale)  # all new to the store, and the stale ones now closed
     store.close()
 
 

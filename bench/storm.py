@@ -1,10 +1,15 @@
-"""A storm: 1,000 incidents triggered at once across 5 channels, with Slack's real pace (1 message/s/channel).
+"""A storm: 1,000 incidents triggered at once across 5 channels, with Slack's pace enforced by Slack.
 
-Runs the whole bot (`build_runtime`, as `incident-bot run` does) against the simulated IncidentsService and
-the Slack sandbox, triggers the storm, and waits until every channel is consistent: each incident routed
-to a channel is there, as its own card or as a line of that channel's digest. Prints the Slack calls made,
-the messages per channel, and the seconds taken against the floor Slack's pace sets (the busiest channel's
-message count, in seconds).
+Every party is a process of its own: the simulated IncidentsService, the Slack sandbox and the bot (a real
+`incident-bot run`). The Slack sandbox enforces Slack's pace as Slack does: a second post to a channel
+within the same second (0.9 s here, for the jitter of a request's trip) is refused with HTTP 429
+`ratelimited` and a Retry-After. This process triggers the storm and waits until every channel is
+consistent: each incident routed to a channel is there, as its own card or as a line of that channel's
+digest.
+
+It prints the Slack calls made (and how many Slack refused for going too fast), the messages per channel,
+and the seconds taken against the floor Slack's pace sets: the busiest channel's messages, one second
+apart, take (messages - 1) seconds from the first to the last.
 
     .venv/bin/python bench/storm.py [--incidents N] [--threshold T]
 """
@@ -12,19 +17,29 @@ message count, in seconds).
 from __future__ import annotations
 
 import argparse
-import logging
+import multiprocessing as mp
+import os
+import sys
 import tempfile
 import time
 from collections import Counter
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
-import yaml
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
-from bot.config import load_settings
-from bot.logs import configure_logging
-from bot.runtime import build_runtime
-from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
-from bot.sandbox.slack import SANDBOX_BOT_TOKEN, SlackWorkspace, start_slack_sandbox
+from bot.sandbox.slack import SANDBOX_BOT_TOKEN  # noqa: E402
+from tests.e2e.harness import (  # noqa: E402
+    SIGNING_SECRET,
+    free_port,
+    polls_done,
+    running_bot,
+    wait_for,
+    write_config,
+)
 
 APPS = {"shop": "C0PAYMENTS", "payments": "C0PAYMENTS", "search": "C0SEARCH", "auth": "C0AUTH"}
 CHANNELS = ("C0PAYMENTS", "C0SEARCH", "C0AUTH", "C0DATA", "C0PLATFORM")
@@ -37,69 +52,25 @@ ROUTES = {
         {"name": "critical", "match": {"severity": "critical"}, "channels": ["C0PLATFORM"]},
     ]
 }
+PACE_GAP = 0.9
+"""Seconds below which the sandbox refuses a second post to a channel (Slack: one a second)."""
+CRITICAL = 4  # the IncidentSeverity enum's value for critical
 
 
-def expected(sim: SimulatedCoralogix, ids: list[str]) -> set[tuple[str, str]]:
-    pairs = set()
-    for incident_id in ids:
-        incident = sim.incident(incident_id)
-        app = incident.display_labels.get("coralogix.metadata.applicationName", "")
-        pairs.add((APPS.get(app, "C0DATA"), incident_id))
-        if incident.severity == 4:
-            pairs.add(("C0PLATFORM", incident_id))
-    return pairs
+# ------------------------------------------------------------------------------------ the stand-ins
 
 
-def shown(workspace: SlackWorkspace) -> set[tuple[str, str]]:
-    pairs = set()
-    for channel in CHANNELS:
-        for message in workspace.messages(channel):
-            metadata = message.metadata or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == "coralogix_incident":
-                pairs.add((channel, payload["incident_id"]))
-            elif metadata.get("event_type") == "coralogix_incident_digest":
-                pairs.update((channel, i) for i in payload["incident_ids"])
-    return pairs
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--incidents", type=int, default=1000)
-    parser.add_argument("--threshold", type=int, default=10)
-    args = parser.parse_args()
-    configure_logging("console", [], level=logging.WARNING)
+def serve_coralogix(port: int, orders: Connection, stop: Any) -> None:
+    """The simulated IncidentsService; on order, triggers the storm and says where each incident belongs."""
+    from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 
     sim = SimulatedCoralogix(seed=21)
-    coralogix = start_coralogix_sandbox(sim)
-    workspace = SlackWorkspace.with_defaults()
-    workspace.add_channel("C0AUTH", "auth")
-    workspace.add_channel("C0DATA", "data")
-    slack = start_slack_sandbox(workspace)
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "bot.yaml"
-        config.write_text(yaml.safe_dump(ROUTES))
-        settings = load_settings(
-            config,
-            env={
-                "SLACK_BOT_TOKEN": SANDBOX_BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": "bench-signing-secret",
-                "SLACK_API_URL": slack.api_url,
-                "CORALOGIX_API_KEY": "cx-team-key",
-                "CORALOGIX_GRPC_ENDPOINT": coralogix.address,
-                "CORALOGIX_GRPC_INSECURE": "true",
-                "BOT_DATABASE_URL": f"sqlite:///{tmp}/bot.db",
-                "BOT_POLL_INTERVAL_SECONDS": "1",
-                "BOT_HTTP_HOST": "127.0.0.1",
-                "BOT_HTTP_PORT": "3999",
-                "BOT_STORM_THRESHOLD": str(args.threshold),
-            },
-        )
-        runtime = build_runtime(settings)
-        runtime.start()
-        try:
-            time.sleep(2)  # first start done: nothing to post yet
-            calls_before = len(workspace.calls)
+    with start_coralogix_sandbox(sim, port=port):
+        orders.send("ready")
+        while not stop.is_set():
+            if not orders.poll(0.1):
+                continue
+            count = int(orders.recv())
             apps = ("shop", "payments", "search", "auth", "data-pipeline")
             severities = ("warning", "error", "error", "info", "warning", "error", "low", "warning", "error")
             ids = [  # about one in eleven critical, spread over the applications
@@ -107,29 +78,135 @@ def main() -> None:
                     application=apps[n % 5],
                     severity="critical" if n % 11 == 0 else severities[n % len(severities)],
                 )
-                for n in range(args.incidents)
+                for n in range(count)
             ]
-            started = time.monotonic()
-            want = expected(sim, ids)
-            while not want <= shown(workspace):
-                time.sleep(0.2)
-                if time.monotonic() - started > 900:
-                    raise SystemExit("not consistent after 15 minutes")
-            took = time.monotonic() - started
-        finally:
-            runtime.stop()
-        calls = Counter(call.method for call in workspace.calls[calls_before:])
-        per_channel = {c: len(workspace.messages(c)) for c in CHANNELS}
-        floor = max(per_channel.values())
-        print(f"{args.incidents} incidents at once, storm threshold {args.threshold}")
-        print(f"Slack calls: {dict(calls)} (total {sum(calls.values())})")
-        print(f"messages per channel: {per_channel}")
-        criticals = sum(1 for i in ids if sim.incident(i).severity == 4)
-        print(f"critical incidents (own cards in their team channel and in C0PLATFORM): {criticals}")
-        print(f"consistent after {took:.1f} s; floor at 1 message/s/channel: {floor} s")
-    coralogix.stop()
-    slack.stop()
+            pairs: set[tuple[str, str]] = set()
+            for incident_id in ids:
+                incident = sim.incident(incident_id)
+                app = incident.display_labels.get("coralogix.metadata.applicationName", "")
+                pairs.add((APPS.get(app, "C0DATA"), incident_id))
+                if incident.severity == CRITICAL:
+                    pairs.add(("C0PLATFORM", incident_id))
+            criticals = sum(1 for i in ids if sim.incident(i).severity == CRITICAL)
+            orders.send((pairs, criticals))
+
+
+def serve_slack(port: int, orders: Connection, stop: Any) -> None:
+    """The Slack sandbox, enforcing the pace; on order, says what the channels show and the calls made."""
+    from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
+
+    workspace = SlackWorkspace.with_defaults()
+    workspace.add_channel("C0AUTH", "auth")
+    workspace.add_channel("C0DATA", "data")
+    workspace.faults.enforce_channel_pacing(per_second=1 / PACE_GAP, burst=1)
+    with start_slack_sandbox(workspace, port=port):
+        orders.send("ready")
+        while not stop.is_set():
+            if not orders.poll(0.1):
+                continue
+            since = float(orders.recv())
+            shown: set[tuple[str, str]] = set()
+            for channel in CHANNELS:
+                for message in workspace.messages(channel):
+                    metadata = message.metadata or {}
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == "coralogix_incident":
+                        shown.add((channel, payload["incident_id"]))
+                    elif metadata.get("event_type") == "coralogix_incident_digest":
+                        shown.update((channel, i) for i in payload["incident_ids"])
+            calls = [call for call in workspace.calls if call.at >= since]
+            posted = Counter(
+                str(call.params.get("channel"))
+                for call in calls
+                if call.method == "chat.postMessage" and call.ok
+            )
+            refused = sum(1 for call in calls if call.status == 429)
+            orders.send((shown, dict(Counter(call.method for call in calls)), dict(posted), refused))
+
+
+# ------------------------------------------------------------------------------------------ the run
+
+
+def bot_settings(tmp: Path, coralogix_port: int, slack_port: int, threshold: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CORALOGIX_", "BOT_"))}
+    return env | {
+        "SLACK_BOT_TOKEN": SANDBOX_BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": f"http://127.0.0.1:{slack_port}/api/",
+        "CORALOGIX_API_KEY": "cx-team-key",
+        "CORALOGIX_API": "incidents",
+        "CORALOGIX_GRPC_ENDPOINT": f"127.0.0.1:{coralogix_port}",
+        "CORALOGIX_GRPC_INSECURE": "true",
+        "BOT_CONFIG": str(write_config(tmp / "bot.yaml", ROUTES)),
+        "BOT_DATABASE_URL": f"sqlite:///{tmp / 'bot.db'}",
+        "BOT_POLL_INTERVAL_SECONDS": "1",
+        "BOT_HTTP_HOST": "127.0.0.1",
+        "BOT_HTTP_PORT": str(free_port()),
+        "BOT_STORM_THRESHOLD": str(threshold),
+        "BOT_LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=1000)
+    parser.add_argument("--threshold", type=int, default=10)
+    args = parser.parse_args()
+
+    spawn = mp.get_context("spawn")
+    stop = spawn.Event()
+    coralogix_port, slack_port = free_port(), free_port()
+    storm_orders, coralogix_end = spawn.Pipe()
+    state_orders, slack_end = spawn.Pipe()
+    processes = [
+        spawn.Process(target=serve_coralogix, args=(coralogix_port, coralogix_end, stop)),
+        spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop)),
+    ]
+    for process in processes:
+        process.start()
+    try:
+        if storm_orders.recv() != "ready" or state_orders.recv() != "ready":
+            raise SystemExit("the stand-ins did not start")
+        with tempfile.TemporaryDirectory() as tmp:
+            env = bot_settings(Path(tmp), coralogix_port, slack_port, args.threshold)
+            with running_bot(env, Path(tmp) / "bot.log") as bot:
+                wait_for(lambda: polls_done(bot) >= 1, 60, "the first start (nothing to post yet)")
+                load_before = os.getloadavg()[0]
+                since = time.time()
+                storm_orders.send(args.incidents)
+                want, criticals = storm_orders.recv()
+                started = time.monotonic()
+                while True:
+                    state_orders.send(since)
+                    shown, calls, posted, refused = state_orders.recv()
+                    if want <= shown:
+                        break
+                    if time.monotonic() - started > 900:
+                        raise SystemExit("not consistent after 15 minutes")
+                    time.sleep(0.2)
+                took = time.monotonic() - started
+                load_after = os.getloadavg()[0]
+    finally:
+        stop.set()
+        for process in processes:
+            process.join(10)
+
+    busiest = max(posted.values())
+    floor = busiest - 1
+    print(
+        f"{args.incidents} incidents at once, storm threshold {args.threshold}; every party in its own "
+        f"process; load average {load_before:.2f} before, {load_after:.2f} after ({os.cpu_count()} cores)"
+    )
+    print(f"Slack calls: {calls} (total {sum(calls.values())}); refused for going too fast (429): {refused}")
+    print(f"messages per channel: {posted}")
+    print(f"critical incidents (own cards in their team channel and in C0PLATFORM): {criticals}")
+    print(
+        f"consistent after {took:.1f} s; floor at Slack's pace (one message a second): "
+        f"{busiest} messages in the busiest channel -> {floor} s"
+    )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

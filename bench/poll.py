@@ -60,6 +60,7 @@ class Call:
     kind: str  # "poll", "sweep", "events" or "other"
     poll_start: bool  # the first page of a regular poll
     bytes: int
+    failed: bool = False
 
 
 def classify(rpc: str, request: Any) -> tuple[str, bool]:
@@ -98,8 +99,12 @@ class Measured:
 
         def call(request: Any, context: Any) -> Any:
             started = time.monotonic()
-            response = method(request, context)
             kind, poll_start = classify(name, request)
+            try:
+                response = method(request, context)
+            except BaseException:  # an abort: logged as a failed call of no bytes
+                self._log.append(Call(started, time.monotonic(), name, kind, poll_start, 0, failed=True))
+                raise
             self._log.append(Call(started, time.monotonic(), name, kind, poll_start, response.ByteSize()))
             return response
 
@@ -208,6 +213,7 @@ class Sample:
     poll_seconds: float
     seen: float
     within_interval: int  # polls that took at most one interval
+    errors: int  # polls that failed
 
 
 class Bot:
@@ -272,6 +278,7 @@ class Bot:
             poll_seconds=values.get("incidentbot_poll_seconds_sum", 0.0),
             seen=values.get("incidentbot_incidents_seen_total", 0.0),
             within_interval=int(values.get(f'incidentbot_poll_seconds_bucket{{le="{INTERVAL}"}}', 0)),
+            errors=int(sum(v for k, v in values.items() if k.startswith("incidentbot_poll_errors_total"))),
         )
 
     def next_poll(self, after: Sample) -> Sample:
@@ -364,6 +371,8 @@ class Figures:
     peak_rss: float = 0.0
     end_rss: float = 0.0
     overran: int = 0  # polls that ran longer than one interval (the bot's poll histogram), whole run
+    poll_errors: int = 0
+    failed_calls: int = 0  # Coralogix calls the stand-in failed, whole run
 
 
 def reconcile(bot: Bot, coralogix: StandIn) -> Sweep:
@@ -414,6 +423,49 @@ def polls_between(calls: list[Call]) -> list[list[Call]]:
     return polls
 
 
+def idle_polls(bot: Bot, coralogix: StandIn, figures: Figures) -> None:
+    """Five polls with nothing new: their pages and bytes (stand-in) and durations (the bot's metrics)."""
+    logged = len(coralogix.ask("calls", 0))
+    sample = bot.next_poll(bot.sample())
+    for _ in range(5):
+        after = bot.next_poll(sample)
+        figures.idle_ms.append(
+            (after.poll_seconds - sample.poll_seconds) / (after.polls - sample.polls) * 1e3
+        )
+        sample = after
+    for poll in polls_between(coralogix.ask("calls", logged))[:-1]:
+        figures.idle_pages.append(len(poll))
+        figures.idle_bytes.append(sum(c.bytes for c in poll))
+
+
+def busy_polls(bot: Bot, coralogix: StandIn, figures: Figures) -> None:
+    """ROUNDS polls that each find 20 new incidents and 20 changed ones, in 40 channels."""
+    for _ in range(ROUNDS):
+        recent = coralogix.ask("create", APPS[:20], "error")  # cards in 20 channels
+        sample = bot.sample()
+        for _ in range(3):  # posted, and two seconds for Slack's pace in those channels
+            sample = bot.next_poll(sample)
+        logged = len(coralogix.ask("calls", 0))
+        coralogix.ask("ack", recent)  # 20 changed (card edit and thread reply each)
+        coralogix.ask("create", APPS[20:], "critical")  # 20 new, in 20 more channels
+        after = bot.next_poll(sample)
+        # 40, and the newest change of the previous poll, re-checked (the cursor's tie)
+        if after.polls - sample.polls != 1 or after.seen - sample.seen not in (40, 41):
+            figures.split_rounds += 1  # the changes straddled two polls: not counted
+            continue
+        figures.busy_ms.append((after.poll_seconds - sample.poll_seconds) * 1e3)
+        busy = polls_between(coralogix.ask("calls", logged))
+        figures.busy_reads.append(len(busy[0]) if busy else 0)
+        figures.busy_bytes.append(sum(c.bytes for c in busy[0]) if busy else 0)
+        walk = [c for c in busy[0] if c.kind == "poll"] if busy else []
+        figures.busy_standin_ms.append(sum(c.ended - c.started for c in walk) * 1e3)
+    print(
+        f"  40-change polls: {', '.join(f'{ms:.0f}' for ms in sorted(figures.busy_ms))} ms; "
+        f"the stand-in's cursor walk {', '.join(f'{ms:.0f}' for ms in figures.busy_standin_ms)} ms",
+        flush=True,
+    )
+
+
 def measure(size: int, api: str) -> Figures:
     figures = Figures(size)
     print(f"\n{size:,} open incidents ({api}): starting the stand-ins and the bot", flush=True)
@@ -427,42 +479,8 @@ def measure(size: int, api: str) -> Figures:
             figures.tracked = bot.store.count_tracked_open()
             print(f"  first reconciliation: {figures.first_sweep.line()}", flush=True)
 
-            logged = len(coralogix.ask("calls", 0))
-            sample = bot.next_poll(bot.sample())
-            for _ in range(5):
-                after = bot.next_poll(sample)
-                figures.idle_ms.append(
-                    (after.poll_seconds - sample.poll_seconds) / (after.polls - sample.polls) * 1e3
-                )
-                sample = after
-            for poll in polls_between(coralogix.ask("calls", logged))[:-1]:
-                figures.idle_pages.append(len(poll))
-                figures.idle_bytes.append(sum(c.bytes for c in poll))
-
-            for _ in range(ROUNDS):
-                recent = coralogix.ask("create", APPS[:20], "error")  # cards in 20 channels
-                sample = bot.sample()
-                for _ in range(3):  # posted, and two seconds for Slack's pace in those channels
-                    sample = bot.next_poll(sample)
-                logged = len(coralogix.ask("calls", 0))
-                coralogix.ask("ack", recent)  # 20 changed (card edit and thread reply each)
-                coralogix.ask("create", APPS[20:], "critical")  # 20 new, in 20 more channels
-                after = bot.next_poll(sample)
-                # 40, and the newest change of the previous poll, re-checked (the cursor's tie)
-                if after.polls - sample.polls != 1 or after.seen - sample.seen not in (40, 41):
-                    figures.split_rounds += 1  # the changes straddled two polls: not counted
-                    continue
-                figures.busy_ms.append((after.poll_seconds - sample.poll_seconds) * 1e3)
-                busy = polls_between(coralogix.ask("calls", logged))
-                figures.busy_reads.append(len(busy[0]) if busy else 0)
-                figures.busy_bytes.append(sum(c.bytes for c in busy[0]) if busy else 0)
-                walk = [c for c in busy[0] if c.kind == "poll"] if busy else []
-                figures.busy_standin_ms.append(sum(c.ended - c.started for c in walk) * 1e3)
-            print(
-                f"  40-change polls: {', '.join(f'{ms:.0f}' for ms in sorted(figures.busy_ms))} ms; "
-                f"the stand-in's cursor walk {', '.join(f'{ms:.0f}' for ms in figures.busy_standin_ms)} ms",
-                flush=True,
-            )
+            idle_polls(bot, coralogix, figures)
+            busy_polls(bot, coralogix, figures)
 
             figures.steady_sweep = reconcile(bot, coralogix)
             print(f"  steady reconciliation: {figures.steady_sweep.line()}", flush=True)
@@ -470,8 +488,13 @@ def measure(size: int, api: str) -> Figures:
             figures.end_rss = bot.status("VmRSS")
             last = bot.sample()
             figures.overran = last.polls - last.within_interval
+            figures.poll_errors = last.errors
+            figures.failed_calls = len([c for c in coralogix.ask("calls", 0) if c.failed])
         finally:
             bot.stop()
+            kept = Path(tempfile.gettempdir()) / f"bench-poll-{api}-{size}.log"
+            kept.write_bytes(bot.log_path.read_bytes())
+            print(f"  the bot's log: {kept}", flush=True)
             coralogix.stop()
             slack.stop()
     return figures
@@ -509,6 +532,7 @@ def report(all_figures: list[Figures], api: str) -> None:
     )
     row("40-change rounds split over 2 polls (dropped)", lambda f: f"{f.split_rounds} of {ROUNDS}")
     row("polls longer than one interval (whole run)", lambda f: f"{f.overran}")
+    row("failed polls, failed Coralogix calls (whole run)", lambda f: f"{f.poll_errors}, {f.failed_calls}")
     for title, pick in (("first", lambda f: f.first_sweep), ("steady", lambda f: f.steady_sweep)):
         sweep_row(f"{title} reconciliation: wall", pick, lambda s: f"{s.wall:.1f} s")
         sweep_row(

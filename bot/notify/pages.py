@@ -34,9 +34,16 @@ def publish_page(
     allow_new_since: datetime | None,
     tally: PageTally,
 ) -> None:
-    """Publish the incidents whose card differs from the stored one; one query tells which do not."""
-    same = store.unchanged({incident.id: fingerprint(incident) for incident in incidents})
-    fresh = [incident for incident in incidents if incident.id not in same]
+    """Publish the incidents whose card differs from the stored one; one query tells which do not.
+
+    An incident the store knows from a later state update than the page's is left alone: the page was
+    read before a poll that has already published the newer state.
+    """
+    stored = store.compare(
+        {incident.id: fingerprint(incident) for incident in incidents},
+        {incident.id: incident.last_state_update_time for incident in incidents},
+    )
+    fresh = [i for i in incidents if i.id not in stored.same and i.id not in stored.newer]
     tally.seen += len(incidents)
     tally.changed += len(fresh)
     if fresh:

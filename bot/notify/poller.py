@@ -2,11 +2,11 @@
 
 Steady state reads incidents ordered by last state update time, newest first, and stops at the first one
 older than the cursor, so an idle poll reads one page whatever the number of open incidents. A periodic
-full reconciliation (`sweep.py`) catches anything the cursor walk could miss; it runs a slice per poll,
-after the poll's own work, and takes another page only while one more would end within `sweep_seconds`
-of the poll's start (half an interval in `incident-bot run`), so the next poll starts on time. Nothing
-per incident outlives a poll: the first start and the reconciliation hold one page at a time, the cursor
-walk at most `hold` incidents.
+full reconciliation (`sweep.py`) catches anything the cursor walk could miss. It runs a slice per poll,
+after the poll's own work, until `sweep_seconds` from the poll's start (half an interval in `incident-bot
+run`); its reads run beside the poll and are waited for only that long, so the next poll starts on time
+however slowly Coralogix answers them. Nothing per incident outlives a poll: the first start and the
+reconciliation hold one page at a time, the cursor walk at most `hold` incidents.
 """
 
 from __future__ import annotations
@@ -158,18 +158,8 @@ class Poller:
         return PollResult(pages=None, changed=tally.changed, stats=tally.stats, first_start=True)
 
     def _sweep_slice(self, epoch: datetime, started: float) -> SweepSlice | None:
-        """The reconciliation's share of this poll, when one is due or under way.
-
-        Another page is taken only if one more like the last still ends within `sweep_seconds`.
-        """
+        """The reconciliation's share of this poll, when one is due or under way: what is left of
+        `sweep_seconds` since the poll started."""
         if not self._sweep.due(self._reconcile_every):
             return None
-        last = self._ticks()
-
-        def keep_going() -> bool:
-            nonlocal last
-            now = self._ticks()
-            step, last = now - last, now
-            return now - started + step < self._sweep_seconds
-
-        return self._sweep.run(epoch, keep_going=keep_going)
+        return self._sweep.run(epoch, remaining=lambda: self._sweep_seconds - (self._ticks() - started))

@@ -6,6 +6,9 @@ before the next one is read. GONE then walks the store in id order (a keyset wal
 still thinks open that OPEN did not see, and reads them back in batches: that is how a close the cursor
 walk missed is found. After every page the sweep's position is written to one cursor row, so a sweep cut
 short by a crash or a lost lease goes on where it stopped, on whichever replica polls next.
+
+Its Coralogix reads run on a thread of their own (`reads.py`), one at a time: a poll waits for one only
+within its share, so a slow answer delays the reconciliation, never the regular poll.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.coralogix.backend import CoralogixBackend
-from bot.domain import IncidentFilter, Ordering, SortField, Status
+from bot.domain import BatchResult, IncidentFilter, Ordering, SortField, Status
 from bot.errors import CoralogixRequestError
 from bot.notify.pages import PageTally, publish_page
 from bot.notify.publisher import CardPublisher
+from bot.notify.reads import OneRead
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -99,6 +103,7 @@ class Sweep:
         self._clock = clock
         self._page_size = page_size
         self._batch_size = batch_size
+        self._reads = OneRead()
 
     def due(self, every: timedelta) -> bool:
         """A sweep is under way, or the last one finished `every` ago or more."""
@@ -108,10 +113,12 @@ class Sweep:
         last = self._store.get_cursor(RECONCILED)
         return last is None or self._clock() - datetime.fromisoformat(last) >= every
 
-    def run(self, allow_new_since: datetime, keep_going: Callable[[], bool]) -> SweepSlice:
-        """Go on with the sweep under way (or start one), a page at a time while `keep_going()`.
+    def run(self, allow_new_since: datetime, remaining: Callable[[], float]) -> SweepSlice:
+        """Go on with the sweep under way (or start one), a page at a time while `remaining()` seconds
+        of the poll's share are left, waiting for a read no longer than that.
 
-        A slice always takes at least one step, so a sweep progresses however busy the polls are.
+        Each slice asks for a read, even with no time left: its answer is taken by the next slice, so a
+        sweep progresses however busy the polls are.
         """
         done = SweepSlice()
         text = self._store.get_cursor(STATE)
@@ -120,7 +127,9 @@ class Sweep:
             state = SweepState(number=state.number + 1 if state else 1, phase=Phase.OPEN)
             log.info("reconciliation %d starts", state.number)
         while True:
-            after = self._step(state, allow_new_since, done)
+            after = self._step(state, allow_new_since, done, remaining())
+            if after is None:  # the read is not in yet
+                return done
             moved = after.dumps()
             if not self._store.swap_cursor(STATE, text, moved, self._clock()):
                 log.warning("reconciliation %d moved on elsewhere; this replica stops", state.number)
@@ -138,24 +147,35 @@ class Sweep:
                     state.pages,
                 )
                 return done
-            if not keep_going():
+            if remaining() <= 0:
                 return done
 
-    def _step(self, state: SweepState, allow_new_since: datetime, done: SweepSlice) -> SweepState:
+    def _step(
+        self, state: SweepState, allow_new_since: datetime, done: SweepSlice, wait: float
+    ) -> SweepState | None:
         if state.phase is Phase.OPEN:
-            return self._open_page(state, allow_new_since, done)
-        return self._gone_batch(state, allow_new_since, done)
+            return self._open_page(state, allow_new_since, done, wait)
+        return self._gone_batch(state, allow_new_since, done, wait)
 
-    def _open_page(self, state: SweepState, allow_new_since: datetime, done: SweepSlice) -> SweepState:
+    def _open_page(
+        self, state: SweepState, allow_new_since: datetime, done: SweepSlice, wait: float
+    ) -> SweepState | None:
+        token = state.token
         try:
-            page = self._client.list_incidents(
-                OPEN_NOW, OLDEST_FIRST, page_size=self._page_size, page_token=state.token
+            page = self._reads.get(
+                ("open", state.number, token),
+                lambda: self._client.list_incidents(
+                    OPEN_NOW, OLDEST_FIRST, page_size=self._page_size, page_token=token
+                ),
+                wait,
             )
         except CoralogixRequestError as exc:
             if state.token is None:
                 raise
             log.warning("Coralogix refused the reconciliation's page token (%s); reading from the start", exc)
             return replace(state, token=None)
+        if page is None:
+            return None
         done.reads += 1
         changed = done.tally.changed
         publish_page(
@@ -172,12 +192,21 @@ class Sweep:
             return replace(state, token=page.next_page_token)
         return replace(state, phase=Phase.GONE, token=None)
 
-    def _gone_batch(self, state: SweepState, allow_new_since: datetime, done: SweepSlice) -> SweepState:
+    def _gone_batch(
+        self, state: SweepState, allow_new_since: datetime, done: SweepSlice, wait: float
+    ) -> SweepState | None:
         ids = self._store.unswept_open(state.number, state.after, self._batch_size)
         if not ids:
             self._store.set_cursor(RECONCILED, self._clock().isoformat())
             return replace(state, phase=Phase.DONE, after=None)
-        batch = self._client.batch_get_incidents(ids)
+
+        def read() -> tuple[tuple[str, ...], BatchResult]:
+            return tuple(ids), self._client.batch_get_incidents(ids)
+
+        answer = self._reads.get(("gone", state.number, state.after), read, wait)
+        if answer is None:
+            return None
+        asked, batch = answer  # the ids asked when the read started
         done.reads += 1
         if batch.not_found:
             log.info("reconciliation: %d tracked incidents are unknown to Coralogix", len(batch.not_found))
@@ -186,8 +215,8 @@ class Sweep:
         publish_page(self._store, self._publisher, found, allow_new_since=allow_new_since, tally=done.tally)
         return replace(
             state,
-            after=ids[-1],
+            after=asked[-1],
             pages=state.pages + 1,
-            gone=state.gone + len(ids),
+            gone=state.gone + len(asked),
             changed=state.changed + done.tally.changed - changed,
         )

@@ -1,10 +1,12 @@
-"""What the reconciliation asks of the store: fingerprints compared in the database, a keyset walk over
-the incidents it has not seen open yet, and its resumable progress, moved only by whoever holds it.
+"""What the reconciliation asks of the store: a page compared with the snapshots in one query (fingerprints
+compared by the database), a keyset walk over the incidents it has not seen open yet, and its resumable
+progress, moved only by whoever holds it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -17,22 +19,37 @@ from bot.store.tables import poll_cursors
 _PAIRS = 250
 
 
-class SweepQueries(StoreBase):
-    def unchanged(self, fingerprints: Mapping[str, str]) -> set[str]:
-        """The ids among `fingerprints` (id -> fingerprint) stored with exactly that fingerprint.
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What the store says of a page of incidents: which cards are as stored, which it knows newer."""
 
-        The comparison is the database's: only the matching ids come back, never the snapshots.
+    same: frozenset[str]  # stored with exactly this fingerprint
+    newer: frozenset[str]  # stored from a later state update than the page's (the page is stale there)
+
+
+class SweepQueries(StoreBase):
+    def compare(self, fingerprints: Mapping[str, str], updated: Mapping[str, datetime | None]) -> Comparison:
+        """Compare a page (id -> fingerprint, id -> last state update) with the stored snapshots.
+
+        The fingerprints are compared by the database: only a yes or no per id comes back, never the
+        snapshot. An incident is newer in the store when a poll recorded a later state update of it than
+        the page shows, e.g. a regular poll that ran after this page was read.
         """
-        found: set[str] = set()
+        same: set[str] = set()
+        newer: set[str] = set()
         keys = [(incident_id, f"{incident_id} {print_}") for incident_id, print_ in fingerprints.items()]
         with self._read() as conn:
             for batch in chunked(keys, _PAIRS):
-                stmt = select(t.c.incident_id).where(
-                    t.c.incident_id.in_([incident_id for incident_id, _ in batch]),  # the primary key
-                    (t.c.incident_id + " " + t.c.fingerprint).in_([key for _, key in batch]),
+                matches = (t.c.incident_id + " " + t.c.fingerprint).in_([key for _, key in batch])
+                stmt = select(t.c.incident_id, t.c.last_state_update_time, matches.label("same")).where(
+                    t.c.incident_id.in_([incident_id for incident_id, _ in batch])  # the primary key
                 )
-                found.update(conn.execute(stmt).scalars())
-        return found
+                for row in conn.execute(stmt):
+                    if row.same:
+                        same.add(row.incident_id)
+                    elif _later(row.last_state_update_time, updated.get(row.incident_id)):
+                        newer.add(row.incident_id)
+        return Comparison(frozenset(same), frozenset(newer))
 
     def mark_swept(self, incident_ids: Sequence[str], sweep: int) -> None:
         """Reconciliation `sweep` saw these incidents open (ids the bot does not track are ignored)."""
@@ -67,3 +84,7 @@ class SweepQueries(StoreBase):
                 .values(value=value, updated_at=row["updated_at"])
             )
             return bool(conn.execute(stmt).rowcount == 1)
+
+
+def _later(stored: datetime | None, page: datetime | None) -> bool:
+    return stored is not None and page is not None and stored > page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -139,6 +140,33 @@ def test_a_poll_takes_its_share_of_the_reconciliation_and_no_more(world: World) 
     store.close()
 
 
+def test_a_slow_reconciliation_read_never_holds_up_a_poll(world: World) -> None:
+    """The read is kept for a later poll; the poll it started in ends when its share does."""
+    _set_up(world, stale=0)
+    store = world.store()
+    backend = world.backend()
+    poller = world.poller(store, backend, sweep_seconds=0.2, **EVERY_POLL)
+    _start(poller)
+    gate = threading.Event()
+    backend.before_sweep_read = gate.wait  # the sweep's first read answers once the gate opens
+    polled = threading.Event()
+    results: list[PollResult] = []
+
+    def poll() -> None:
+        results.append(poller.poll_once())
+        polled.set()
+
+    threading.Thread(target=poll, daemon=True).start()
+    try:
+        assert polled.wait(timeout=30), "the poll waited for the reconciliation's read"
+    finally:
+        gate.set()
+    assert (results[0].pages, results[0].swept) == (1, 0)  # its own cursor walk, and no page yet
+    _until_reconciled(poller)
+    _assert_every_page_once(backend.seen.sweep_pages, world.open_ids())
+    store.close()
+
+
 def test_a_refused_page_token_starts_the_walk_again(world: World) -> None:
     _set_up(world, stale=0)
     store = world.store()
@@ -158,7 +186,8 @@ def test_a_replica_that_lost_its_place_cannot_move_the_sweep_back(world: World) 
     late_store, heir_store = world.store(), world.store()
     late_backend = world.backend()
     late = world.poller(late_store, late_backend, **EVERY_POLL)  # no limit: it would read every page
-    heir = world.poller(heir_store, world.backend(), sweep_seconds=0, **EVERY_POLL)  # one page a poll
+    # a read costs the heir a second of its clock and its share is 1.5 s: one page a poll
+    heir = world.poller(heir_store, world.backend(read_cost=1.0), sweep_seconds=1.5, **EVERY_POLL)
     _start(heir)
     heir.poll_once()
     late_backend.before_sweep_read = heir.poll_once  # the heir takes the next page meanwhile

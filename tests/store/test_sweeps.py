@@ -4,23 +4,27 @@ incidents a sweep has not seen open, and a cursor only its current holder moves.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.store import Store
-from tests.store.test_snapshots import snapshot
+from bot.store.sweeps import Comparison
+from tests.store.test_snapshots import T0, snapshot
 
 
-def test_unchanged_names_only_incidents_stored_with_the_same_fingerprint(store: Store) -> None:
+def test_a_page_is_compared_in_the_database(store: Store) -> None:
     store.upsert_snapshots(
         [snapshot(f"inc-{n:04d}") for n in range(600)] + [snapshot("no-print", fingerprint=None)]
     )
-    asked = {f"inc-{n:04d}": f"fp-inc-{n:04d}" for n in range(600)}  # more than one batch
-    asked["inc-0007"] = "moved"
-    asked["inc-0599"] = "moved"
-    asked["never-seen"] = "fp-never-seen"
-    asked["no-print"] = "fp-no-print"
-    same = store.unchanged(asked)
-    assert same == {f"inc-{n:04d}" for n in range(600)} - {"inc-0007", "inc-0599"}
-    assert store.unchanged({}) == set()
+    prints = {f"inc-{n:04d}": f"fp-inc-{n:04d}" for n in range(600)}  # more than one batch
+    prints |= {"inc-0007": "moved", "inc-0599": "moved", "inc-0300": "moved"}
+    prints |= {"never-seen": "fp-never-seen", "no-print": "fp-no-print"}
+    updated = dict.fromkeys(prints, T0)
+    updated["inc-0300"] = T0 - timedelta(minutes=1)  # the page is older than what the store knows
+    updated["inc-0599"] = T0 + timedelta(minutes=1)
+    stored = store.compare(prints, updated)
+    assert stored.same == {f"inc-{n:04d}" for n in range(600)} - {"inc-0007", "inc-0599", "inc-0300"}
+    assert stored.newer == {"inc-0300"}
+    assert store.compare({}, {}) == Comparison(frozenset(), frozenset())
 
 
 def test_the_walk_over_unswept_open_incidents_is_a_keyset_walk(store: Store) -> None:

@@ -123,9 +123,9 @@ class Sweep:
         done = SweepSlice()
         text = self._store.get_cursor(STATE)
         state = SweepState.loads(text) if text is not None else None
+        starting = state is None or state.phase is Phase.DONE
         if state is None or state.phase is Phase.DONE:
             state = SweepState(number=state.number + 1 if state else 1, phase=Phase.OPEN)
-            log.info("reconciliation %d starts", state.number)
         while True:
             after = self._step(state, allow_new_since, done, remaining())
             if after is None:  # the read is not in yet
@@ -135,6 +135,9 @@ class Sweep:
                 log.warning("reconciliation %d moved on elsewhere; this replica stops", state.number)
                 return done
             text, state = moved, after
+            if starting:
+                starting = False
+                log.info("reconciliation %d started", state.number)
             if state.phase is Phase.DONE:
                 done.finished = True
                 log.info(

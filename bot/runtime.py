@@ -35,6 +35,8 @@ from bot.errors import (
 )
 from bot.health import Readiness
 from bot.identity import IdentityResolver
+from bot.listeners import Interactivity, register_listeners
+from bot.listeners.work import BackgroundWork
 from bot.metrics import Metrics
 from bot.notify.directory import SlackUserDirectory
 from bot.notify.job import PollJob, lease_ttl
@@ -46,8 +48,6 @@ from bot.personal_keys import PersonalKeys, key_check
 from bot.slack.app import build_bolt_app
 from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway, build_web_client
-from bot.slack.listeners import Interactivity, register_listeners
-from bot.slack.listeners.work import BackgroundWork
 from bot.slack.request_guard import SlackRequestGuard
 from bot.store import Store
 from bot.web import MAX_BODY_BYTES, CoralogixWebhook, HttpServer, build_wsgi_app

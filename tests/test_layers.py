@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,14 +17,7 @@ def graph() -> grimp.ImportGraph:
 
 
 def package_of(module: str) -> str:
-    """The package a module counts in: a child of `bot`, with the listeners counted on their own.
-
-    The listeners sit on top of everything (the `layers` contract keeps them there), but they live in
-    bot/slack, whose other modules sit below the actions and the poller; counted as part of bot.slack
-    they would make every package they use look cyclic with it.
-    """
-    if module == "bot.slack.listeners" or module.startswith("bot.slack.listeners."):
-        return "bot.slack.listeners"
+    """The package a module counts in: a child of `bot`."""
     return ".".join(module.split(".")[:2])
 
 
@@ -79,12 +71,3 @@ def test_a_package_cycle_is_found() -> None:
     graph.add_import(importer="bot.b", imported="bot.a")
     graph.add_import(importer="bot.c", imported="bot.a")
     assert package_cycles(graph) == [["bot.a", "bot.b"]]
-
-
-def test_the_slack_layer_names_every_module_of_bot_slack_but_the_listeners(graph: grimp.ImportGraph) -> None:
-    """A module added to bot/slack must be placed in the layers contract, or nothing checks its imports."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
-    [layers] = [contract for contract in config["contracts"] if contract["id"] == "layers"]
-    [slack_layer] = [layer for layer in layers["layers"] if layer.startswith("bot.slack.app")]
-    named = {name.strip() for name in slack_layer.split(":")}
-    assert named == graph.find_children("bot.slack") - {"bot.slack.listeners"}

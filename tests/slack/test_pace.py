@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.listeners.pace import PerUserPace
+from bot.listeners.pace import PerUserPace
 
 
 def test_a_burst_then_the_steady_rate_per_person() -> None:

@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.actions import ActionService, IncidentQueries, ThreadNotes
+from bot.listeners.pace import PerUserPace
+from bot.listeners.work import BackgroundWork
 from bot.notify.publisher import CardPublisher
 from bot.personal_keys import PersonalKeys
 from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway
-from bot.slack.listeners.pace import PerUserPace
-from bot.slack.listeners.work import BackgroundWork
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from functools import partial
 
 from bot.actions import Missing
 from bot.errors import SlackError
+from bot.listeners.deps import Interactivity
+from bot.listeners.replies import Reply
 from bot.slack.blocks import ActionValue, details_waiting_modal, incident_details_modal
-from bot.slack.listeners.deps import Interactivity
-from bot.slack.listeners.replies import Reply
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.actions import Missing
+from bot.listeners.deps import Interactivity
+from bot.listeners.replies import Reply
 from bot.slack.blocks import ActionValue
 from bot.slack.ids import METADATA_EVENT_TYPE
-from bot.slack.listeners.deps import Interactivity
-from bot.slack.listeners.replies import Reply
 
 log = logging.getLogger(__name__)
 

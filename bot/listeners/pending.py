@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.actions import AssignTarget, CardOrigin, Me, SlackUserTarget
 from bot.config import Action
+from bot.listeners.deps import Interactivity
 from bot.slack.blocks import connect_modal
-from bot.slack.listeners.deps import Interactivity
 
 MAX_PENDING_REFS = 20
 

@@ -15,13 +15,13 @@ from slack_bolt import Ack, App
 
 from bot.actions import ActionReport, AssignTarget, CardOrigin, Me, SlackUserTarget
 from bot.config import Action
+from bot.listeners.deps import Interactivity
+from bot.listeners.details import open_details
+from bot.listeners.pending import PendingAction, open_connect_for
+from bot.listeners.replies import Reply
+from bot.listeners.retired import register_fallback
 from bot.slack.blocks import ActionValue
 from bot.slack.ids import ActionId
-from bot.slack.listeners.deps import Interactivity
-from bot.slack.listeners.details import open_details
-from bot.slack.listeners.pending import PendingAction, open_connect_for
-from bot.slack.listeners.replies import Reply
-from bot.slack.listeners.retired import register_fallback
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.listeners.deps import Interactivity
+from bot.listeners.pending import PendingAction
+from bot.listeners.replies import Reply
 from bot.slack.ids import BlockId, CallbackId, InputId
-from bot.slack.listeners.deps import Interactivity
-from bot.slack.listeners.pending import PendingAction
-from bot.slack.listeners.replies import Reply
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,9 @@ from slack_bolt import Ack, App
 from bot.actions import CoralogixUserTarget, IncidentDetails, Missing, SlackUserTarget
 from bot.config import Action
 from bot.domain import IncidentFilter
+from bot.listeners.deps import Interactivity
+from bot.listeners.pending import PendingAction, open_connect_for
+from bot.listeners.replies import Reply
 from bot.personal_keys import KeySource
 from bot.slack.blocks import (
     MessagePayload,
@@ -42,9 +45,6 @@ from bot.slack.commands import (
     parse_command,
     usage_text,
 )
-from bot.slack.listeners.deps import Interactivity
-from bot.slack.listeners.pending import PendingAction, open_connect_for
-from bot.slack.listeners.replies import Reply
 
 log = logging.getLogger(__name__)
 

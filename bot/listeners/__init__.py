@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, views
-from bot.slack.listeners.deps import Interactivity
-from bot.slack.listeners.work import BackgroundWork
+from bot.listeners import actions, commands, views
+from bot.listeners.deps import Interactivity
+from bot.listeners.work import BackgroundWork
 
 
 def register_listeners(app: App, deps: Interactivity) -> None:

@@ -43,7 +43,7 @@ from bot.notify.job import PollJob, lease_ttl
 from bot.notify.poller import Poller
 from bot.notify.publisher import CardPublisher
 from bot.notify.retention import RetentionJob
-from bot.notify.wakeup import PollWakeup
+from bot.notify.wakeup import CHECK_EVERY_SECONDS, PollWakeup
 from bot.personal_keys import PersonalKeys, key_check
 from bot.slack.app import build_bolt_app
 from bot.slack.blocks import SlackUserOf
@@ -115,7 +115,12 @@ class BotRuntime:
         )
         if self.wakeup is not None:
             self.scheduler.add_job(
-                self.wakeup.check, "interval", seconds=1, id="wakeup", max_instances=1, coalesce=True
+                self.wakeup.check,
+                "interval",
+                seconds=CHECK_EVERY_SECONDS,
+                id="wakeup",
+                max_instances=1,
+                coalesce=True,
             )
         if self.retention is not None:
             self.scheduler.add_job(

@@ -331,3 +331,34 @@ def test_any_signed_body_gets_an_answer_from_bolt_or_a_400_never_a_500(
     environ = environ_for(body, content_type=content_type, stamp=stamp, signature=sign(body, stamp))
     status, _ = call(SlackRequestGuard(BOLT, SECRET, max_body=4096), environ)
     assert not status.startswith("5"), (status, body, content_type)
+
+
+def test_a_command_that_mentions_payload_reaches_its_listener_with_its_text() -> None:
+    """Bolt alone reads any form containing "payload" as an interaction and loses the command."""
+    import time
+
+    heard: list[str] = []
+    app = App(
+        signing_secret=SECRET,
+        authorize=lambda **_: AuthorizeResult(
+            enterprise_id=None, team_id="T1", bot_token="xoxb-unit", bot_user_id="U0BOT", bot_id="B0BOT"
+        ),
+        token_verification_enabled=False,
+    )
+
+    @app.command("/cx")
+    def _heard(ack: Any, command: dict[str, Any]) -> None:
+        heard.append(command["text"])
+        ack()
+
+    stamp = str(int(time.time()))
+    body = urlencode(
+        {"command": "/cx", "text": "list app=payload-api", "user_id": "U1", "channel_name": "payloads"}
+    ).encode()
+    front = SlackRequestGuard(SlackRequestHandler(app), SECRET, max_body=4096)
+    status, _ = call(front, environ_for(body, stamp=stamp, signature=sign(body, stamp)))
+    assert status == "200 OK"
+    assert heard == ["list app=payload-api"]
+    # and a forged body is still refused before anything is rewritten or re-signed
+    status, _ = call(front, environ_for(body, stamp=stamp, signature="v0=" + "0" * 64))
+    assert status.startswith("401")

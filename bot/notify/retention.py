@@ -46,14 +46,17 @@ class RetentionJob:
             ("identities", pruned.identities),
             ("outbox_items", pruned.outbox_items),
             ("action_claims", pruned.action_claims),
+            ("slack_events", pruned.slack_events),
         ):
             self._metrics.pruned.labels(kind=kind).inc(count)
         if pruned.total:
             log.info(
-                "pruned %d closed incidents, %d identity answers, %d outbox items, %d action claims",
+                "pruned %d closed incidents, %d identity answers, %d outbox items, %d action claims, "
+                "%d Slack events",
                 pruned.closed_incidents,
                 pruned.identities,
                 pruned.outbox_items,
                 pruned.action_claims,
+                pruned.slack_events,
             )
         return pruned.total

@@ -14,7 +14,15 @@ from sqlalchemy import Table, and_, delete, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store.base import StoreBase
-from bot.store.tables import action_claims, identity_cache, incident_messages, incident_snapshots, outbox
+from bot.store.events import EVENT_MEMORY
+from bot.store.tables import (
+    action_claims,
+    identity_cache,
+    incident_messages,
+    incident_snapshots,
+    outbox,
+    slack_events,
+)
 
 PRUNE_BATCH = 500
 
@@ -27,16 +35,24 @@ class Pruned:
     identities: int = 0
     outbox_items: int = 0
     action_claims: int = 0
+    slack_events: int = 0
 
     @property
     def total(self) -> int:
-        return self.closed_incidents + self.identities + self.outbox_items + self.action_claims
+        kinds = (
+            self.closed_incidents,
+            self.identities,
+            self.outbox_items,
+            self.action_claims,
+            self.slack_events,
+        )
+        return sum(kinds)
 
 
 class RetentionQueries(StoreBase):
     def prune_older_than(self, cutoff: datetime, now: datetime, *, batch: int = PRUNE_BATCH) -> Pruned:
         """Closed incidents (snapshot and messages), identity answers and outbox items older than `cutoff`,
-        and action claims expired by `now`."""
+        action claims expired by `now`, and Slack events taken over a day before `now`."""
         snaps = incident_snapshots
         closed = 0
         old_closed = and_(snaps.c.closed.is_(True), snaps.c.updated_at < cutoff)
@@ -49,7 +65,10 @@ class RetentionQueries(StoreBase):
         items = self._drain(outbox, outbox.c.id, outbox.c.created_at < cutoff, batch)
         with self._write() as conn:
             claims = conn.execute(delete(action_claims).where(action_claims.c.expires_at <= now)).rowcount
-        return Pruned(closed, identities, items, claims)
+        events = self._drain(
+            slack_events, slack_events.c.event_id, slack_events.c.received_at < now - EVENT_MEMORY, batch
+        )
+        return Pruned(closed, identities, items, claims, events)
 
     def _keys(self, key: ColumnElement[Any], condition: ColumnElement[bool], batch: int) -> list[Any]:
         with self._read() as conn:

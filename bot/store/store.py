@@ -12,6 +12,7 @@ from bot.store.base import utcnow
 from bot.store.claims import ActionClaimQueries
 from bot.store.cursors import CursorQueries
 from bot.store.engine import create_store_engine, is_sqlite_memory, normalize_url
+from bot.store.events import EventQueries
 from bot.store.leases import LeaseQueries
 from bot.store.messages import MessageQueries
 from bot.store.migrations import MIGRATIONS, Migration, current_version, upgrade
@@ -32,6 +33,7 @@ class Store(
     UserQueries,
     ActionClaimQueries,
     RetentionQueries,
+    EventQueries,
 ):
     """The bot's persistent state on SQLite or PostgreSQL; every method is one short transaction."""
 

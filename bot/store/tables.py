@@ -148,3 +148,11 @@ action_claims = Table(
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+slack_events = Table(
+    "slack_events",
+    metadata,
+    Column("event_id", String(ID), primary_key=True),  # Slack's event_id, the same on every retry
+    Column("received_at", UTCDateTime, nullable=False),
+    Index(None, "received_at"),
+)

@@ -24,16 +24,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Final, Literal
 
 import grpc
 from google.protobuf.message import Message
 
 from bot.coralogix import cases_convert as convert
-from bot.coralogix.calls import ApiKey, CallObserver, RpcCaller
-from bot.coralogix.channel import open_channel
-from bot.coralogix.errors import PartialWriteError
+from bot.coralogix.calls import ApiKey, CallObserver
+from bot.coralogix.cases_writes import write_each
+from bot.coralogix.client_base import ChannelClient, walk_pages
 from bot.coralogix.pb.cases import (
     case_events_service_pb2,
     case_events_service_pb2_grpc,
@@ -52,45 +51,19 @@ from bot.domain import (
     Ordering,
     SortField,
 )
-from bot.errors import (
-    CoralogixAuthError,
-    CoralogixError,
-    CoralogixPermissionError,
-    CoralogixRequestError,
-    CoralogixUnavailableError,
-    IncidentNotFoundError,
-)
+from bot.errors import IncidentNotFoundError
 
 logger = logging.getLogger(__name__)
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EVENTS_RPCS: Final = frozenset({"ListEvents"})
-# A failure that will be the same for every other id of the write: stop instead of trying the rest.
-_FOR_ALL_IDS = (CoralogixAuthError, CoralogixPermissionError, CoralogixUnavailableError)
-_VERBS: Final = {
-    "AcknowledgeCase": "acknowledge",
-    "AssignCase": "assign",
-    "UnassignCase": "unassign",
-    "ResolveCase": "resolve",
-    "CloseCase": "close",
-}
-
-
-def _require_ids(incident_ids: Sequence[str]) -> list[str]:
-    """The distinct ids in order; a bare string or an empty sequence is a mistake."""
-    if isinstance(incident_ids, str):
-        raise TypeError("incident_ids must be a sequence of ids, not a single string")
-    ids = list(dict.fromkeys(incident_ids))
-    if not ids:
-        raise ValueError("no incident ids given")
-    return ids
 
 
 def _actor(actor: str | None) -> str | None:
     return actor.strip() or None if actor is not None else None
 
 
-class CasesClient:
+class CasesClient(ChannelClient):
     """The Cases API behind IncidentsClient's methods; errors come out as `bot.errors` types."""
 
     api: Final[Literal["cases"]] = "cases"
@@ -110,10 +83,8 @@ class CasesClient:
     ) -> None:
         if aggregation_page_size < 1 or max_aggregation_pages < 1:
             raise ValueError("aggregation_page_size and max_aggregation_pages must be at least 1")
-        self._channel = channel
-        self._cases = cases_service_pb2_grpc.CasesServiceStub(channel)
-        self._events = case_events_service_pb2_grpc.CaseEventsServiceStub(channel)
-        self._caller = RpcCaller(
+        super().__init__(
+            channel,
             api_key,
             timeout=timeout,
             read_retries=read_retries,
@@ -121,19 +92,10 @@ class CasesClient:
             backoff_max=backoff_max,
             observer=observer,
         )
+        self._cases = cases_service_pb2_grpc.CasesServiceStub(channel)
+        self._events = case_events_service_pb2_grpc.CaseEventsServiceStub(channel)
         self._aggregation_page_size = aggregation_page_size
         self._max_aggregation_pages = max_aggregation_pages
-
-    def __repr__(self) -> str:
-        return f"CasesClient(timeout={self._caller.timeout}, read_retries={self._caller.read_retries})"
-
-    def __enter__(self) -> CasesClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close_channel()
 
     # ------------------------------------------------------------------------------------ reads
 
@@ -303,9 +265,6 @@ class CasesClient:
             "CloseCase", incident_ids, lambda case_id: svc.CloseCaseRequest(id=case_id), api_key
         )
 
-    def close_channel(self) -> None:
-        self._channel.close()
-
     # ---------------------------------------------------------------------------------- plumbing
 
     def _write_each(
@@ -315,33 +274,12 @@ class CasesClient:
         make_request: Callable[[str], Message],
         api_key: ApiKey | None,
     ) -> list[Incident]:
-        """One call per case; the updated cases, or the failure (see the module docstring)."""
-        ids = _require_ids(incident_ids)
-        results: dict[str, Incident | CoralogixError | None] = {}
-        first_failure: CoralogixError | None = None
-        for index, case_id in enumerate(ids):
-            try:
-                response = self._call(rpc, make_request(case_id), read=False, api_key=api_key, ids=(case_id,))
-            except _FOR_ALL_IDS as exc:
-                first_failure = first_failure or exc
-                results.update(dict.fromkeys(ids[index:], exc))
-                break
-            except CoralogixError as exc:
-                first_failure = first_failure or exc
-                results[case_id] = exc
-                continue
-            results[case_id] = convert.case_from_pb(response.case) if response.HasField("case") else None
-        if first_failure is None:
-            return [result for result in results.values() if isinstance(result, Incident)]
-        if not any(not isinstance(result, CoralogixError) for result in results.values()):
-            raise first_failure
-        failed = sum(isinstance(result, CoralogixError) for result in results.values())
-        raise PartialWriteError(
-            f"Coralogix could not {_VERBS[rpc]} {failed} of {len(ids)} cases: {first_failure}",
-            results=results,
-            rpc=rpc,
-            code=first_failure.code,
-        )
+        """One call per case (see `cases_writes`)."""
+
+        def call(rpc: str, request: Message, case_id: str) -> Any:
+            return self._call(rpc, request, read=False, api_key=api_key, ids=(case_id,))
+
+        return write_each(call, rpc, incident_ids, make_request)
 
     def _list_page(
         self,
@@ -367,21 +305,13 @@ class CasesClient:
         api_key: ApiKey | None,
     ) -> Iterator[tuple[Incident, ...]]:
         """The matching cases of each page until the server gives no next token."""
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = self.list_incidents(
+
+        def page(token: str | None) -> IncidentPage:
+            return self.list_incidents(
                 filter, ordering, page_size=page_size, page_token=token, api_key=api_key
             )
-            yield page.incidents
-            token = page.next_page_token
-            if token is None:
-                return
-            if token in seen:
-                raise CoralogixRequestError(
-                    "Coralogix could not list cases: it returned the same page twice", rpc="ListCases"
-                )
-            seen.add(token)
+
+        return walk_pages(page, "ListCases", "cases")
 
     @staticmethod
     def _keep(incidents: tuple[Incident, ...], filter: IncidentFilter | None) -> tuple[Incident, ...]:
@@ -401,15 +331,3 @@ class CasesClient:
     ) -> Any:
         stub: Any = self._events if rpc in _EVENTS_RPCS else self._cases
         return self._caller.call(getattr(stub, rpc), rpc, request, read=read, api_key=api_key, ids=ids)
-
-
-def connect_cases(
-    endpoint: str,
-    api_key: ApiKey,
-    *,
-    insecure: bool = False,
-    timeout: float = 10.0,
-    observer: CallObserver | None = None,
-) -> CasesClient:
-    """A client on a new channel to `endpoint` (see `bot.coralogix.endpoint.resolve_endpoint`)."""
-    return CasesClient(open_channel(endpoint, insecure=insecure), api_key, timeout=timeout, observer=observer)

@@ -8,7 +8,6 @@ write that reached the server before the connection broke must not be repeated.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
 from typing import Any, Final, Literal
 
 import grpc
@@ -16,8 +15,9 @@ from google.protobuf import wrappers_pb2
 from google.protobuf.message import Message
 
 from bot.coralogix import convert
-from bot.coralogix.calls import ApiKey, CallObserver, RpcCaller
+from bot.coralogix.calls import ApiKey, CallObserver
 from bot.coralogix.channel import open_channel
+from bot.coralogix.client_base import ChannelClient, require_ids, walk_pages
 from bot.coralogix.pb import incident_pb2, incidents_service_pb2_grpc
 from bot.coralogix.pb import incidents_service_pb2 as svc
 from bot.domain import (
@@ -30,7 +30,7 @@ from bot.domain import (
     IncidentPage,
     Ordering,
 )
-from bot.errors import CoralogixRequestError, IncidentNotFoundError
+from bot.errors import IncidentNotFoundError
 
 __all__ = ["ApiKey", "CallObserver", "IncidentsClient", "connect"]
 
@@ -41,16 +41,7 @@ def _strings(values: Sequence[str]) -> list[wrappers_pb2.StringValue]:
     return [wrappers_pb2.StringValue(value=value) for value in values]
 
 
-def _require_ids(incident_ids: Sequence[str]) -> list[str]:
-    if isinstance(incident_ids, str):
-        raise TypeError("incident_ids must be a sequence of ids, not a single string")
-    ids = list(incident_ids)
-    if not ids:
-        raise ValueError("no incident ids given")
-    return ids
-
-
-class IncidentsClient:
+class IncidentsClient(ChannelClient):
     """The IncidentsService, one method per rpc the bot uses; errors come out as `bot.errors` types.
 
     Writes take `actor` (the Coralogix user acting) only to match `CoralogixBackend`: IncidentsService
@@ -70,9 +61,8 @@ class IncidentsClient:
         backoff_max: float = 2.0,
         observer: CallObserver | None = None,
     ) -> None:
-        self._channel = channel
-        self._stub = incidents_service_pb2_grpc.IncidentsServiceStub(channel)
-        self._caller = RpcCaller(
+        super().__init__(
+            channel,
             api_key,
             timeout=timeout,
             read_retries=read_retries,
@@ -80,17 +70,7 @@ class IncidentsClient:
             backoff_max=backoff_max,
             observer=observer,
         )
-
-    def __repr__(self) -> str:
-        return f"IncidentsClient(timeout={self._caller.timeout}, read_retries={self._caller.read_retries})"
-
-    def __enter__(self) -> IncidentsClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close_channel()
+        self._stub = incidents_service_pb2_grpc.IncidentsServiceStub(channel)
 
     # ------------------------------------------------------------------------------------ reads
 
@@ -131,21 +111,14 @@ class IncidentsClient:
         api_key: ApiKey | None = None,
     ) -> Iterator[Incident]:
         """Every matching incident, fetching page after page until the server gives no next token."""
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = self.list_incidents(
+
+        def page(token: str | None) -> IncidentPage:
+            return self.list_incidents(
                 filter, ordering, page_size=page_size, page_token=token, api_key=api_key
             )
-            yield from page.incidents
-            token = page.next_page_token
-            if token is None:
-                return
-            if token in seen:
-                raise CoralogixRequestError(
-                    "Coralogix could not list incidents: it returned the same page twice", rpc="ListIncidents"
-                )
-            seen.add(token)
+
+        for incidents in walk_pages(page, "ListIncidents", "incidents"):
+            yield from incidents
 
     def get_incident(self, incident_id: str, *, api_key: ApiKey | None = None) -> Incident:
         request = svc.GetIncidentRequest(id=wrappers_pb2.StringValue(value=incident_id))
@@ -227,7 +200,7 @@ class IncidentsClient:
         actor: str | None = None,
     ) -> list[Incident]:
         """Assign to `assignee` (the user id Coralogix knows, in practice an e-mail address)."""
-        ids = _require_ids(incident_ids)
+        ids = require_ids(incident_ids)
         if not assignee.strip():
             raise ValueError("no assignee given")
         request = svc.AssignIncidentsRequest(
@@ -267,13 +240,10 @@ class IncidentsClient:
         api_key: ApiKey | None,
     ) -> list[Incident]:
         """A write that takes only incident ids (every one but assign) and answers with the incidents."""
-        ids = _require_ids(incident_ids)
+        ids = require_ids(incident_ids)
         request = request_type(incident_ids=_strings(ids))
         response = self._call(rpc, request, read=False, api_key=api_key, ids=ids)
         return list(convert.incidents_from_pb(response.incidents))
-
-    def close_channel(self) -> None:
-        self._channel.close()
 
     # ---------------------------------------------------------------------------------- plumbing
 

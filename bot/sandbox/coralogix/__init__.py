@@ -21,6 +21,7 @@ from bot.sandbox.coralogix.accounts import (
     TEAM_KEYS,
     ApiKey,
 )
+from bot.sandbox.coralogix.bookkeeping import RecordedCall
 from bot.sandbox.coralogix.cases_servicer import CaseEventsServicer, CasesServicer
 from bot.sandbox.coralogix.cases_simulator import CaseNotFound, SimulatedCases
 from bot.sandbox.coralogix.errors import IncidentNotFound, InvalidRequest, InvalidTransition, SandboxError
@@ -36,7 +37,7 @@ from bot.sandbox.coralogix.server import (
     start_no_api_sandbox,
 )
 from bot.sandbox.coralogix.servicer import IncidentsServicer
-from bot.sandbox.coralogix.simulator import RecordedCall, SimulatedCoralogix
+from bot.sandbox.coralogix.simulator import SimulatedCoralogix
 
 __all__ = [
     "ALL_PERMISSIONS",

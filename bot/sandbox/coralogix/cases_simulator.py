@@ -15,13 +15,14 @@ from __future__ import annotations
 import random
 import threading
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.coralogix.pb.cases import case_event_pb2, case_filters_pb2, case_pb2, cases_service_pb2
 from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL
 from bot.sandbox.coralogix import cases_query
-from bot.sandbox.coralogix.accounts import CASE_PERMISSIONS, CASE_READ, ApiKey, default_keys, make_key
+from bot.sandbox.coralogix.accounts import CASE_PERMISSIONS, CASE_READ, ApiKey, default_keys
+from bot.sandbox.coralogix.bookkeeping import KeysAndCalls, RecordedCall
 from bot.sandbox.coralogix.cases_model import (
     CaseEvent,
     CaseRecord,
@@ -40,7 +41,7 @@ from bot.sandbox.coralogix.errors import IncidentNotFound, InvalidRequest, Inval
 from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.generator import random_content, stable_id
 from bot.sandbox.coralogix.model import as_utc, timestamp
-from bot.sandbox.coralogix.simulator import SIMULATED_USERS, RecordedCall
+from bot.sandbox.coralogix.simulator import SIMULATED_USERS
 
 Check = Callable[[CaseRecord], str | None]
 Change = Callable[[CaseRecord, datetime], list[CaseEvent]]
@@ -81,10 +82,11 @@ def _acknowledgeable(record: CaseRecord) -> str | None:
     return None
 
 
-class SimulatedCases:
+class SimulatedCases(KeysAndCalls):
     """State and control API of the simulated CasesService and CaseEventsService (rpcs: `cases_servicer`)."""
 
     api = "cases"
+    known_permissions = CASE_PERMISSIONS
 
     def __init__(
         self,
@@ -113,34 +115,6 @@ class SimulatedCases:
     @property
     def faults(self) -> FaultInjector:
         return self._faults
-
-    # ------------------------------------------------------------ keys and calls
-
-    def add_api_key(
-        self, key: str, user_id: str, permissions: Collection[str] | None = None, *, personal: bool = True
-    ) -> None:
-        """Register (or replace) a key; permissions None means every `case:*` permission."""
-        api_key = make_key(user_id, permissions, known=CASE_PERMISSIONS, personal=personal)
-        with self._lock:
-            self._keys[key] = api_key
-
-    def api_key(self, key: str) -> ApiKey | None:
-        with self._lock:
-            return self._keys.get(key)
-
-    def api_keys(self) -> dict[str, ApiKey]:
-        with self._lock:
-            return dict(self._keys)
-
-    def record_call(self, call: RecordedCall) -> None:
-        with self._lock:
-            self.calls.append(call)
-            if len(self.calls) > self._max_recorded_calls:
-                del self.calls[: len(self.calls) - self._max_recorded_calls // 2]
-
-    def calls_to(self, rpc: str) -> list[RecordedCall]:
-        with self._lock:
-            return [call for call in self.calls if call.rpc == rpc]
 
     # ------------------------------------------------------------ creating cases
 

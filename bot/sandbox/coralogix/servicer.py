@@ -16,9 +16,10 @@ from google.protobuf.message import Message
 from bot.coralogix.pb import incidents_service_pb2 as pb
 from bot.coralogix.pb import incidents_service_pb2_grpc
 from bot.sandbox.coralogix.accounts import ACKNOWLEDGE, ASSIGN, CLOSE, READ, ApiKey
+from bot.sandbox.coralogix.bookkeeping import RecordedCall
 from bot.sandbox.coralogix.errors import InvalidRequest, NotImplementedRpc, SandboxError
 from bot.sandbox.coralogix.faults import FaultInjector
-from bot.sandbox.coralogix.simulator import RecordedCall, SimulatedCoralogix
+from bot.sandbox.coralogix.simulator import SimulatedCoralogix
 
 logger = logging.getLogger(__name__)
 

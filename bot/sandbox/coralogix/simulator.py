@@ -9,11 +9,8 @@ from __future__ import annotations
 import random
 import threading
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-
-from google.protobuf.message import Message
 
 from bot.coralogix.pb import (
     incident_event_pb2,
@@ -25,7 +22,8 @@ from bot.coralogix.pb import (
 from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL
 from bot.sandbox.coralogix import aggregations as agg
 from bot.sandbox.coralogix import query
-from bot.sandbox.coralogix.accounts import ApiKey, default_keys, make_key
+from bot.sandbox.coralogix.accounts import ALL_PERMISSIONS, ApiKey, default_keys
+from bot.sandbox.coralogix.bookkeeping import KeysAndCalls, RecordedCall
 from bot.sandbox.coralogix.errors import IncidentNotFound, InvalidRequest, InvalidTransition
 from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.generator import GROUP_BY_FIELDS, random_content, stable_id
@@ -57,18 +55,6 @@ _MICROSECOND = timedelta(microseconds=1)
 _VIEW_CACHE_SIZE = 64
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedCall:
-    """One rpc the service received, whatever its outcome (`code` is "OK" or the gRPC status name)."""
-
-    rpc: str
-    api_key: str | None
-    user_id: str | None
-    request: Message
-    code: str
-    details: str = ""
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -90,10 +76,11 @@ def _always(record: IncidentRecord) -> str | None:
     return None
 
 
-class SimulatedCoralogix:
+class SimulatedCoralogix(KeysAndCalls):
     """State and control API of the simulated IncidentsService (see `servicer.py` for the rpcs)."""
 
     api = "incidents"
+    known_permissions = ALL_PERMISSIONS
 
     def __init__(
         self,
@@ -120,35 +107,6 @@ class SimulatedCoralogix:
         self._max_recorded_calls = max_recorded_calls
         self.calls: list[RecordedCall] = []
         self.faults = FaultInjector()
-
-    # ------------------------------------------------------------ keys and calls
-
-    def add_api_key(
-        self, key: str, user_id: str, permissions: Collection[str] | None = None, *, personal: bool = True
-    ) -> None:
-        """Register (or replace) a key; permissions None means all incident permissions; `personal`
-        False makes it a team key (see `personal_key_rules`)."""
-        api_key = make_key(user_id, permissions, personal=personal)
-        with self._lock:
-            self._keys[key] = api_key
-
-    def api_key(self, key: str) -> ApiKey | None:
-        with self._lock:
-            return self._keys.get(key)
-
-    def api_keys(self) -> dict[str, ApiKey]:
-        with self._lock:
-            return dict(self._keys)
-
-    def record_call(self, call: RecordedCall) -> None:
-        with self._lock:
-            self.calls.append(call)
-            if len(self.calls) > self._max_recorded_calls:
-                del self.calls[: len(self.calls) - self._max_recorded_calls // 2]
-
-    def calls_to(self, rpc: str) -> list[RecordedCall]:
-        with self._lock:
-            return [call for call in self.calls if call.rpc == rpc]
 
     # ------------------------------------------------------------ creating incidents
 

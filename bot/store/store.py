@@ -17,6 +17,7 @@ from bot.store.leases import LeaseQueries
 from bot.store.messages import MessageQueries
 from bot.store.migrations import MIGRATIONS, Migration, current_version, upgrade
 from bot.store.outbox import OutboxQueries
+from bot.store.reports import ReportQueries
 from bot.store.retention import RetentionQueries
 from bot.store.snapshots import SnapshotQueries
 from bot.store.sweeps import SweepQueries
@@ -34,6 +35,7 @@ class Store(
     ActionClaimQueries,
     RetentionQueries,
     EventQueries,
+    ReportQueries,
 ):
     """The bot's persistent state on SQLite or PostgreSQL; every method is one short transaction."""
 

@@ -149,6 +149,44 @@ action_claims = Table(
     Column("expires_at", UTCDateTime, nullable=False),
 )
 
+response_times = Table(
+    "response_times",
+    metadata,
+    Column("incident_id", String(ID), primary_key=True),
+    Column("version", String(ID), nullable=False),  # the incident's last state update it was read at
+    Column("closed", Boolean, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("acknowledged_at", UTCDateTime),
+    Column("acknowledged_by", String(ID)),
+    Column("resolved_at", UTCDateTime),
+    Column("retriggers", Integer, nullable=False),
+    Column("ack_unknown", Boolean, nullable=False),
+    Column("resolve_unknown", Boolean, nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
+    Index(None, "read_at"),
+)
+
+report_runs = Table(
+    "report_runs",
+    metadata,
+    Column("route", String(ID), primary_key=True),
+    Column("channel", String(CHANNEL), primary_key=True),
+    Column("run_at", UTCDateTime, primary_key=True),  # the scheduled time the report is for
+    Column("state", String(SHORT), nullable=False),  # claimed, posted
+    Column("claimed_by", String(ID), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("ts", String(SLACK_TS)),
+    Column("posted_at", UTCDateTime),
+    Column("late", Boolean, nullable=False, default=False),
+)
+
+report_schedules = Table(
+    "report_schedules",
+    metadata,
+    Column("route", String(ID), primary_key=True),
+    Column("armed_at", UTCDateTime, nullable=False),  # runs before this were never owed
+)
+
 slack_events = Table(
     "slack_events",
     metadata,

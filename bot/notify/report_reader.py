@@ -1,0 +1,179 @@
+"""What a shift report reads from Coralogix: the incidents of a period, and their response times from their
+events, read once per incident version and cached in the database.
+
+An incident's events are read again only when it changed since they were read (its last state update
+moved); a closed incident never changes, so its events are read once. The reads that are needed go out
+`workers` at a time (neither API has a batch read of several incidents' events).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.coralogix.backend import CoralogixBackend
+from bot.domain import OPEN_STATUSES, Incident, IncidentFilter
+from bot.reports.response_times import ResponseTimes, response_times
+from bot.reports.schedule import Period
+from bot.reports.shift import ShiftReport, build_shift_report
+from bot.routing_file import Route, route_matches
+from bot.store import Store
+from bot.store.reports import CachedResponse
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+EVENT_READERS = 16
+
+ALL_ROUTES = "all incidents"
+
+
+def version_of(incident: Incident) -> str:
+    """What moves whenever the incident changes: its last state update (time and key)."""
+    at = incident.last_state_update_time.isoformat() if incident.last_state_update_time else "-"
+    return f"{at}|{incident.last_state_update_key or ''}|{int(incident.is_closed)}"
+
+
+@dataclass
+class ReadCounts:
+    """How much one report read: incidents listed, events read from Coralogix, answers from the cache."""
+
+    listed: int = 0
+    event_reads: int = 0
+    cached: int = 0
+    failed: int = 0
+
+
+def _to_row(incident: Incident, times: ResponseTimes) -> CachedResponse:
+    return CachedResponse(
+        incident_id=incident.id,
+        version=version_of(incident),
+        closed=incident.is_closed,
+        started_at=times.started_at,
+        acknowledged_at=times.acknowledged_at,
+        acknowledged_by=times.acknowledged_by,
+        resolved_at=times.resolved_at,
+        retriggers=times.retriggers,
+        ack_unknown=times.ack_unknown,
+        resolve_unknown=times.resolve_unknown,
+    )
+
+
+def _from_row(row: CachedResponse) -> ResponseTimes:
+    return ResponseTimes(
+        incident_id=row.incident_id,
+        started_at=row.started_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        resolved_at=row.resolved_at,
+        retriggers=row.retriggers,
+        ack_unknown=row.ack_unknown,
+        resolve_unknown=row.resolve_unknown,
+    )
+
+
+class ReportReader:
+    """Reads what reports need; thread-safe (the scheduled job and `/cx report` may read at once)."""
+
+    def __init__(
+        self,
+        *,
+        client: CoralogixBackend,
+        store: Store,
+        clock: Callable[[], datetime],
+        workers: int = EVENT_READERS,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-events")
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def incidents_for(self, since: datetime) -> Iterator[Incident]:
+        """Every incident created at or after `since`, then every open one created before it."""
+        seen: set[str] = set()
+        for flt in (
+            IncidentFilter(created_after=since),
+            IncidentFilter(statuses=OPEN_STATUSES, created_before=since),
+        ):
+            for incident in self._client.iter_incidents(flt, page_size=PAGE_SIZE):
+                if incident.id not in seen:
+                    seen.add(incident.id)
+                    yield incident
+
+    def response_times(
+        self, incidents: Sequence[Incident], counts: ReadCounts | None = None
+    ) -> dict[str, ResponseTimes]:
+        """Each incident's response times: from the cache where it has not changed since, else its events."""
+        counts = counts if counts is not None else ReadCounts()
+        cached = self._store.cached_responses([incident.id for incident in incidents])
+        found: dict[str, ResponseTimes] = {}
+        stale: list[Incident] = []
+        for incident in incidents:
+            row = cached.get(incident.id)
+            if row is not None and row.version == version_of(incident):
+                found[incident.id] = _from_row(row)
+                counts.cached += 1
+            else:
+                stale.append(incident)
+        fresh: list[CachedResponse] = []
+        for incident, times in zip(stale, self._pool.map(self._read_one, stale), strict=True):
+            counts.event_reads += 1
+            if times is None:
+                counts.failed += 1
+                continue
+            found[incident.id] = times
+            fresh.append(_to_row(incident, times))
+        if fresh:
+            self._store.save_responses(fresh, self._clock())
+        return found
+
+    def _read_one(self, incident: Incident) -> ResponseTimes | None:
+        try:
+            events = self._client.get_incident_events(incident.id)
+        except Exception as exc:  # one unreadable history leaves that incident out, not the report
+            log.warning("could not read the events of %s: %s", incident.id, exc)
+            return None
+        return response_times(incident, events)
+
+    def report(
+        self,
+        route: Route | None,
+        period: Period,
+        *,
+        run: datetime | None = None,
+        late: bool = False,
+        counts: ReadCounts | None = None,
+    ) -> ShiftReport:
+        """The report of `route` (None: every incident) for `period`, compared with the period before."""
+        counts = counts if counts is not None else ReadCounts()
+        now = self._clock()
+        since = period.previous.start - timedelta(days=1)  # a start may precede the creation by a little
+        incidents = [
+            incident
+            for incident in self.incidents_for(since)
+            if route is None or route_matches(route.match, incident)
+        ]
+        counts.listed = len(incidents)
+        relevant = [
+            incident
+            for incident in incidents
+            if incident.is_open or (incident.created_at is not None and incident.created_at < period.end)
+        ]
+        times = self.response_times(relevant, counts)
+        return build_shift_report(
+            route.name if route is not None else ALL_ROUTES,
+            period,
+            relevant,
+            times,
+            now=now,
+            run=run,
+            late=late,
+        )

@@ -40,8 +40,8 @@ from bot.sandbox.coralogix.cases_model import (
 from bot.sandbox.coralogix.errors import IncidentNotFound, InvalidRequest, InvalidTransition, SandboxError
 from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.generator import random_content, stable_id
+from bot.sandbox.coralogix.lifecycle import work_on
 from bot.sandbox.coralogix.model import as_utc, timestamp
-from bot.sandbox.coralogix.simulator import SIMULATED_USERS
 
 Check = Callable[[CaseRecord], str | None]
 Change = Callable[[CaseRecord, datetime], list[CaseEvent]]
@@ -224,26 +224,13 @@ class SimulatedCases(KeysAndCalls):
         return ids
 
     def _work_on(self, case_id: str) -> None:
-        roll = self._rng.random()
-        person, other = self._rng.sample(SIMULATED_USERS, 2)
-        if roll < 0.45:
-            return
-        if roll < 0.60:
-            self.acknowledge(case_id, person)
-        elif roll < 0.72:
-            self.assign(case_id, other, person)
-            if self._rng.random() < 0.5:
-                self.acknowledge(case_id, other)
-        elif roll < 0.82:
-            self.acknowledge(case_id, person)
-            self.resolve(case_id, person)
-        elif roll < 0.88:
-            self.auto_resolve(case_id)
-        elif roll < 0.94:
-            self.acknowledge(case_id, person)
-            self.close(case_id, person)
-        else:
-            self.comment(case_id, "Looking into it.", person)
+        """What people and the alert may already have done to a generated case."""
+        work_on(
+            self,
+            case_id,
+            self._rng,
+            lambda record_id, person: self.comment(record_id, "Looking into it.", person),
+        )
 
     # ------------------------------------------------------------ changes (each returns the case now)
 

@@ -13,8 +13,9 @@ from bot.coralogix.pb.cases.case_pb2 import Case
 from bot.sandbox.coralogix.cases_model import CaseState, CaseStatus
 from bot.sandbox.coralogix.cases_simulator import SimulatedCases
 from bot.sandbox.coralogix.errors import SandboxError
+from bot.sandbox.coralogix.lifecycle import SIMULATED_USERS
 from bot.sandbox.coralogix.model import State, Status
-from bot.sandbox.coralogix.simulator import SIMULATED_USERS, SimulatedCoralogix
+from bot.sandbox.coralogix.simulator import SimulatedCoralogix
 
 Incident = incident_pb2.Incident
 Wanted = Callable[[Incident], bool]

@@ -27,6 +27,7 @@ from bot.sandbox.coralogix.bookkeeping import KeysAndCalls, RecordedCall
 from bot.sandbox.coralogix.errors import IncidentNotFound, InvalidRequest, InvalidTransition
 from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.generator import GROUP_BY_FIELDS, random_content, stable_id
+from bot.sandbox.coralogix.lifecycle import work_on
 from bot.sandbox.coralogix.model import (
     Actor,
     EvType,
@@ -50,7 +51,6 @@ Event = incident_event_pb2.IncidentEvent
 Check = Callable[[IncidentRecord], str | None]
 Change = Callable[[IncidentRecord, datetime], Event | None]
 
-SIMULATED_USERS = ("alice@example.com", "bob@example.com")
 _MICROSECOND = timedelta(microseconds=1)
 _VIEW_CACHE_SIZE = 64
 
@@ -205,26 +205,9 @@ class SimulatedCoralogix(KeysAndCalls):
 
     def _work_on(self, incident_id: str) -> None:
         """What people and the alert may already have done to a generated incident."""
-        roll = self._rng.random()
-        person, other = self._rng.sample(SIMULATED_USERS, 2)
-        if roll < 0.45:
-            return
-        if roll < 0.60:
-            self.acknowledge(incident_id, person)
-        elif roll < 0.72:
-            self.assign(incident_id, other, person)
-            if self._rng.random() < 0.5:
-                self.acknowledge(incident_id, other)
-        elif roll < 0.82:
-            self.acknowledge(incident_id, person)
-            self.resolve(incident_id, person)
-        elif roll < 0.88:
-            self.auto_resolve(incident_id)
-        elif roll < 0.94:
-            self.acknowledge(incident_id, person)
-            self.close(incident_id, person)
-        else:
-            self.set_muted(incident_id, True, by=person)
+        work_on(
+            self, incident_id, self._rng, lambda record_id, person: self.set_muted(record_id, True, by=person)
+        )
 
     # ------------------------------------------------------------ changes from outside (one incident)
 

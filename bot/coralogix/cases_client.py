@@ -320,14 +320,5 @@ class CasesClient(ChannelClient):
         check = convert.matches(filter)
         return tuple(incident for incident in incidents if check(incident))
 
-    def _call(
-        self,
-        rpc: str,
-        request: Message,
-        *,
-        read: bool,
-        api_key: ApiKey | None,
-        ids: Sequence[str] = (),
-    ) -> Any:
-        stub: Any = self._events if rpc in _EVENTS_RPCS else self._cases
-        return self._caller.call(getattr(stub, rpc), rpc, request, read=read, api_key=api_key, ids=ids)
+    def _stub_for(self, rpc: str) -> Any:
+        return self._events if rpc in _EVENTS_RPCS else self._cases

@@ -247,17 +247,8 @@ class IncidentsClient(ChannelClient):
 
     # ---------------------------------------------------------------------------------- plumbing
 
-    def _call(
-        self,
-        rpc: str,
-        request: Message,
-        *,
-        read: bool,
-        api_key: ApiKey | None,
-        ids: Sequence[str] = (),
-    ) -> Any:
-        """One rpc with auth and deadline; reads retried on UNAVAILABLE; failures translated."""
-        return self._caller.call(getattr(self._stub, rpc), rpc, request, read=read, api_key=api_key, ids=ids)
+    def _stub_for(self, rpc: str) -> Any:
+        return self._stub
 
 
 def connect(

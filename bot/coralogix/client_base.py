@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import grpc
+from google.protobuf.message import Message
 
 from bot.coralogix.calls import ApiKey, CallObserver, RpcCaller
 from bot.domain import Incident, IncidentPage
@@ -14,7 +15,7 @@ from bot.errors import CoralogixRequestError
 
 
 class ChannelClient:
-    """Owns one channel and the `RpcCaller` every call goes through; closing it closes the channel."""
+    """One channel and the `RpcCaller` every call goes through (`_call`); closing it closes the channel."""
 
     def __init__(
         self,
@@ -51,6 +52,23 @@ class ChannelClient:
 
     def close_channel(self) -> None:
         self._channel.close()
+
+    def _stub_for(self, rpc: str) -> Any:
+        """The generated stub that has `rpc`."""
+        raise NotImplementedError
+
+    def _call(
+        self,
+        rpc: str,
+        request: Message,
+        *,
+        read: bool,
+        api_key: ApiKey | None,
+        ids: Sequence[str] = (),
+    ) -> Any:
+        """One rpc with auth and deadline; reads retried on UNAVAILABLE; failures translated."""
+        method = getattr(self._stub_for(rpc), rpc)
+        return self._caller.call(method, rpc, request, read=read, api_key=api_key, ids=ids)
 
 
 def require_ids(incident_ids: Sequence[str]) -> list[str]:

@@ -11,7 +11,7 @@ import socket
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from bot.errors import (
 from bot.health import Readiness
 from bot.identity import IdentityResolver
 from bot.listeners import Interactivity, register_listeners
+from bot.listeners.snooze import acknowledging_authority
 from bot.listeners.work import BackgroundWork
 from bot.metrics import Metrics
 from bot.notify.directory import SlackUserDirectory
@@ -45,6 +46,10 @@ from bot.notify.publisher import CardPublisher
 from bot.notify.retention import RetentionJob
 from bot.notify.wakeup import CHECK_EVERY_SECONDS, PollWakeup
 from bot.personal_keys import PersonalKeys, key_check
+from bot.reminders.job import CHECK_EVERY_SECONDS as REMIND_EVERY_SECONDS
+from bot.reminders.job import ReminderJob
+from bot.reminders.sending import GatewayReplies
+from bot.reminders.snooze import Snoozes
 from bot.slack.app import build_bolt_app
 from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway, build_web_client
@@ -89,6 +94,7 @@ class BotRuntime:
     bolt_app: Any
     interactivity: Interactivity | None = None
     retention: RetentionJob | None = None
+    reminders: ReminderJob | None = None
     wakeup: PollWakeup | None = None
     scheduler: BackgroundScheduler = field(init=False)
     _socket_mode: SocketModeListener | None = None
@@ -119,6 +125,15 @@ class BotRuntime:
                 "interval",
                 seconds=CHECK_EVERY_SECONDS,
                 id="wakeup",
+                max_instances=1,
+                coalesce=True,
+            )
+        if self.reminders is not None:
+            self.scheduler.add_job(
+                self.reminders,
+                "interval",
+                seconds=REMIND_EVERY_SECONDS,
+                id="reminders",
                 max_instances=1,
                 coalesce=True,
             )
@@ -255,6 +270,42 @@ def build_interactivity(
     )
 
 
+def build_reminders(
+    settings: Settings,
+    *,
+    store: Store,
+    client: CoralogixBackend,
+    gateway: SlackGateway,
+    job: PollJob,
+    replica: str,
+) -> tuple[ReminderJob, Snoozes]:
+    """Reminders of unacknowledged incidents (posted by the lease holder) and their Snooze button."""
+    replies = GatewayReplies(gateway)  # the one door reminders post through
+    reminders = ReminderJob(
+        store=store,
+        replies=replies,
+        client=client,
+        routing=settings.routing,
+        holds_lease=lambda: job.holds_lease,
+        replica_id=replica,
+        clock=utcnow,
+        snooze_seconds=settings.bot_snooze_seconds,
+        team_url=settings.coralogix_team_url,
+        stale_after=timedelta(seconds=2 * job.lease_ttl),
+    )
+    identities = IdentityResolver(settings.routing, store, gateway.user_profile)
+    authority = Authority(settings.routing, UserGroups(gateway.usergroup_members))
+    snoozes = Snoozes(
+        store=store,
+        client=client,
+        replies=replies,
+        may_snooze=acknowledging_authority(identities, authority),
+        clock=utcnow,
+        seconds=settings.bot_snooze_seconds,
+    )
+    return reminders, snoozes
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -326,6 +377,10 @@ def build_runtime(
         slack_user_of=directory.slack_user_of,
         metrics=metrics,
     )
+    reminders, snoozes = build_reminders(
+        settings, store=store, client=client, gateway=gateway, job=job, replica=replica
+    )
+    interactivity = replace(interactivity, snoozes=snoozes)
     register_listeners(bolt_app, interactivity)
     slack_handler = None
     if settings.slack_app_token is None:
@@ -366,6 +421,7 @@ def build_runtime(
         http=http,
         bolt_app=bolt_app,
         interactivity=interactivity,
+        reminders=reminders,
         retention=RetentionJob(
             store=store,
             replica_id=replica,

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     bot_require_personal_key: bool = False
     bot_retention_days: int = Field(default=30, ge=1)
     bot_webhook_secret: SecretStr | None = None
+    bot_snooze_seconds: int = Field(default=1800, ge=1)  # how long a reminder's Snooze button holds them
     bot_config: Path | None = None
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
 

@@ -10,6 +10,7 @@ from bot.listeners.pace import PerUserPace
 from bot.listeners.work import BackgroundWork
 from bot.notify.publisher import CardPublisher
 from bot.personal_keys import PersonalKeys
+from bot.reminders.snooze import Snoozes
 from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway
 
@@ -30,6 +31,7 @@ class Interactivity:
     notes: ThreadNotes | None = None
     pools: tuple[ThreadPoolExecutor, ...] = field(default=())
     pace: PerUserPace = field(default_factory=PerUserPace)
+    snoozes: Snoozes | None = None  # the Snooze button of reminders
 
     def shutdown(self, wait: bool = True) -> None:
         """Finish the work in flight; thread replies not yet sent go to the outbox."""

@@ -203,8 +203,10 @@ class SlackGateway:
             return SlackPermanentError(f"Slack refused {method}: {error}", method=method, error=error)
         return SlackRequestError(f"Slack refused {method}: {error or status}", method=method, error=error)
 
-    def post_message(self, channel: str, payload: MessagePayload, *, thread_ts: str | None = None) -> str:
-        """Posts and returns the new message's ts."""
+    def post_message(
+        self, channel: str, payload: MessagePayload, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> str:
+        """Posts and returns the new message's ts; `broadcast` shows a thread reply in the channel too."""
         params: dict[str, Any] = {
             "channel": channel,
             "text": payload.text,
@@ -216,6 +218,8 @@ class SlackGateway:
             params["metadata"] = payload.metadata
         if thread_ts is not None:
             params["thread_ts"] = thread_ts
+            if broadcast:
+                params["reply_broadcast"] = True
         data = self._call("chat.postMessage", channel, params)
         return str(data["ts"])
 
@@ -251,6 +255,18 @@ class SlackGateway:
             if not cursor:
                 return None
         return None
+
+    def thread_replies(self, channel: str, thread_ts: str, *, cursor: str | None = None) -> Mapping[str, Any]:
+        """One page of a thread (conversations.replies), with every message's metadata."""
+        params: dict[str, Any] = {
+            "channel": channel,
+            "ts": thread_ts,
+            "limit": 200,
+            "include_all_metadata": "true",
+        }
+        if cursor:
+            params["cursor"] = cursor
+        return self._call("conversations.replies", None, params)
 
     def user_profile(self, user_id: str) -> SlackProfile:
         """What users.info says about a person that decides whether their e-mail may map them."""

@@ -13,6 +13,9 @@ METADATA_EVENT_TYPE = "coralogix_incident"
 DIGEST_METADATA_EVENT_TYPE = "coralogix_incident_digest"
 """Metadata of a storm digest; its payload lists the `incident_ids` it stands for."""
 
+REMINDER_METADATA_EVENT_TYPE = "coralogix_incident_reminder"
+"""Metadata of a reminder (a thread reply): its payload names the `thread_ts` and `step` it is."""
+
 DEFAULT_SLASH_COMMAND = "/cx"
 
 
@@ -27,6 +30,12 @@ class ActionId(StrEnum):
     CLOSE = "incident_close"
     DETAILS = "incident_details"
     LINK = "incident_link"
+
+
+class ReminderActionId(StrEnum):
+    """`action_id` of the button on a reminder (never on a card)."""
+
+    SNOOZE = "incident_snooze"
 
 
 class CallbackId(StrEnum):

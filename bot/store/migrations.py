@@ -54,6 +54,11 @@ def _add_snapshot_sweep(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE incident_snapshots ADD COLUMN swept INTEGER"))
 
 
+def _add_reminders(conn: Connection) -> None:
+    metadata.tables["reminder_series"].create(conn, checkfirst=True)
+    metadata.tables["reminder_posts"].create(conn, checkfirst=True)
+
+
 def _add_reports(conn: Connection) -> None:
     for name in ("response_times", "report_runs", "report_schedules"):
         metadata.tables[name].create(conn, checkfirst=True)
@@ -76,6 +81,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         _identity_eligibility_and_action_claims,
     ),
     Migration(4, "snapshots remember the last reconciliation that saw them open", _add_snapshot_sweep),
+    Migration(
+        5, "reminders of unacknowledged incidents: one row per card, one claim per step", _add_reminders
+    ),
     Migration(7, "shift reports: response times read from events, one row per scheduled report", _add_reports),
     Migration(8, "Slack events already taken, so a retried event is not handled twice", _add_slack_events),
 )

@@ -17,6 +17,7 @@ from bot.store.leases import LeaseQueries
 from bot.store.messages import MessageQueries
 from bot.store.migrations import MIGRATIONS, Migration, current_version, upgrade
 from bot.store.outbox import OutboxQueries
+from bot.store.reminders import ReminderQueries
 from bot.store.reports import ReportQueries
 from bot.store.retention import RetentionQueries
 from bot.store.snapshots import SnapshotQueries
@@ -36,6 +37,7 @@ class Store(
     RetentionQueries,
     EventQueries,
     ReportQueries,
+    ReminderQueries,
 ):
     """The bot's persistent state on SQLite or PostgreSQL; every method is one short transaction."""
 

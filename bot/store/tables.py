@@ -187,6 +187,38 @@ report_schedules = Table(
     Column("armed_at", UTCDateTime, nullable=False),  # runs before this were never owed
 )
 
+reminder_series = Table(
+    "reminder_series",
+    metadata,
+    Column("channel", String(CHANNEL), primary_key=True),
+    Column("thread_ts", String(SLACK_TS), primary_key=True),  # the card (or storm digest) reminded of
+    Column("route", String(ID)),  # the route whose `remind` applies; None: no reminders here
+    Column("incidents", JSON, nullable=False),  # incident id -> title, as first seen
+    Column("created_at", UTCDateTime, nullable=False),  # when the (earliest) incident was created
+    Column("steps_sent", Integer, nullable=False, default=0),
+    Column("last_sent_at", UTCDateTime),
+    Column("next_due_at", UTCDateTime),  # None: no reminder is due any more
+    Column("snoozed_until", UTCDateTime),
+    Column("snoozed_by", String(CHANNEL)),
+    Column("snoozed_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "next_due_at"),
+)
+
+reminder_posts = Table(
+    "reminder_posts",
+    metadata,
+    Column("channel", String(CHANNEL), primary_key=True),
+    Column("thread_ts", String(SLACK_TS), primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("state", String(SHORT), nullable=False),  # claimed, posted, dropped
+    Column("claimed_by", String(ID), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("ts", String(SLACK_TS)),
+    Column("posted_at", UTCDateTime),
+    Index(None, "state", "claimed_at"),
+)
+
 slack_events = Table(
     "slack_events",
     metadata,

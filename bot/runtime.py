@@ -9,7 +9,9 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -43,6 +45,10 @@ from bot.notify.directory import SlackUserDirectory
 from bot.notify.job import PollJob, lease_ttl
 from bot.notify.poller import Poller
 from bot.notify.publisher import CardPublisher
+from bot.notify.report_answers import ReportAnswers
+from bot.notify.report_job import CHECK_EVERY_SECONDS as REPORT_EVERY_SECONDS
+from bot.notify.report_job import ReportJob
+from bot.notify.report_reader import ReportReader
 from bot.notify.retention import RetentionJob
 from bot.notify.wakeup import CHECK_EVERY_SECONDS, PollWakeup
 from bot.personal_keys import PersonalKeys, key_check
@@ -75,6 +81,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def clock_from(start: datetime | None) -> Callable[[], datetime]:
+    """The real clock, or one that starts at `start` and runs at normal speed (BOT_CLOCK_START)."""
+    if start is None:
+        return utcnow
+    origin = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - origin)
+
+
 def new_replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
@@ -94,6 +108,7 @@ class BotRuntime:
     bolt_app: Any
     interactivity: Interactivity | None = None
     retention: RetentionJob | None = None
+    reports: ReportJob | None = None
     reminders: ReminderJob | None = None
     wakeup: PollWakeup | None = None
     scheduler: BackgroundScheduler = field(init=False)
@@ -136,6 +151,16 @@ class BotRuntime:
                 id="reminders",
                 max_instances=1,
                 coalesce=True,
+            )
+        if self.reports is not None and self.reports.routes:
+            self.scheduler.add_job(
+                self.reports,
+                "interval",
+                seconds=min(REPORT_EVERY_SECONDS, self.settings.bot_poll_interval_seconds),
+                id="reports",
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC),
             )
         if self.retention is not None:
             self.scheduler.add_job(
@@ -381,6 +406,12 @@ def build_runtime(
         settings, store=store, client=client, gateway=gateway, job=job, replica=replica
     )
     interactivity = replace(interactivity, snoozes=snoozes)
+    report_clock = clock_from(settings.bot_clock_start)
+    report_reader = ReportReader(client=client, store=store, clock=report_clock)
+    report_answers = ReportAnswers(
+        reader=report_reader, routing=routing, clock=report_clock, slack_user_of=directory.slack_user_of
+    )
+    interactivity = replace(interactivity, reports=report_answers)
     register_listeners(bolt_app, interactivity)
     slack_handler = None
     if settings.slack_app_token is None:
@@ -422,6 +453,15 @@ def build_runtime(
         bolt_app=bolt_app,
         interactivity=interactivity,
         reminders=reminders,
+        reports=ReportJob(
+            reader=report_reader,
+            store=store,
+            gateway=gateway,
+            routing=routing,
+            replica_id=replica,
+            clock=report_clock,
+            slack_user_of=directory.slack_user_of,
+        ),
         retention=RetentionJob(
             store=store,
             replica_id=replica,

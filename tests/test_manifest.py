@@ -7,6 +7,7 @@ the table below, and the manifest must list exactly the union of those.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -47,6 +48,10 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.replies": CHANNEL_HISTORY,
     "conversations.info": frozenset({"channels:read", "groups:read"}),
     "conversations.join": frozenset({"channels:join"}),
+    # war rooms are public channels the bot creates, fills and archives (private ones need groups:write)
+    "conversations.create": frozenset({"channels:manage"}),
+    "conversations.invite": frozenset({"channels:manage"}),
+    "conversations.archive": frozenset({"channels:manage"}),
     # the bot reads profile.email from users.info, which needs users:read.email on top of users:read
     "users.info": frozenset({"users:read", "users:read.email"}),
     # Slack: users:read.email "must be requested at the same time as users:read"
@@ -219,9 +224,9 @@ def test_every_interactive_id_the_builders_emit_is_declared_in_ids() -> None:
     emitted: set[str] = set()
     for status in (Status.TRIGGERED, Status.ACKNOWLEDGED, Status.RESOLVED):
         for assignee in (None, "bob@example.com"):
-            for closed in (False, True):
+            for closed, in_room in itertools.product((False, True), (False, True)):
                 incident = _incident(status, assignee, closed=closed)
-                card = blocks.incident_card(incident, team_url="https://t.example.com")
+                card = blocks.incident_card(incident, team_url="https://t.example.com", in_room=in_room)
                 emitted |= _action_ids(card.blocks)
     modals = [blocks.incident_details_modal(_incident(Status.TRIGGERED, None), []), blocks.connect_modal()]
     callback_ids = {modal["callback_id"] for modal in modals}

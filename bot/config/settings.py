@@ -8,7 +8,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     bot_require_personal_key: bool = False
     bot_retention_days: int = Field(default=30, ge=1)
     bot_webhook_secret: SecretStr | None = None
+    bot_clock_start: AwareDatetime | None = None
+    """Tests and demos only: the shift reports' clock starts at this time and runs at normal speed."""
     bot_snooze_seconds: int = Field(default=1800, ge=1)  # how long a reminder's Snooze button holds them
     bot_config: Path | None = None
     routing: RoutingConfig = Field(default_factory=RoutingConfig)

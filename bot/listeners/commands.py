@@ -18,6 +18,7 @@ from bot.domain import IncidentFilter
 from bot.listeners.deps import Interactivity
 from bot.listeners.pending import PendingAction, open_connect_for
 from bot.listeners.replies import Reply
+from bot.notify.report_answers import UnknownRouteError
 from bot.personal_keys import KeySource
 from bot.slack.blocks import (
     MessagePayload,
@@ -38,6 +39,8 @@ from bot.slack.commands import (
     DisconnectCommand,
     HelpCommand,
     ListCommand,
+    ReportCommand,
+    ResponseStatsCommand,
     ShowCommand,
     StatsCommand,
     Usage,
@@ -94,6 +97,10 @@ class CommandRouter:
             self._show(user, command, reply)
         elif isinstance(command, StatsCommand):
             self._stats(user, command, reply)
+        elif isinstance(command, ResponseStatsCommand):
+            self._response_stats(user, command, reply)
+        elif isinstance(command, ReportCommand):
+            self._report(user, command, reply)
         elif isinstance(command, WhoAmICommand):
             reply.notice(self.whoami(user))
         elif isinstance(command, ConnectCommand):
@@ -201,6 +208,32 @@ class CommandRouter:
             IncidentFilter(statuses=command.statuses), command.by, api_key=api_key
         )
         reply.send(stats_message(groups, command.by))
+
+    def _report(self, user: str, command: ReportCommand, reply: Reply) -> None:
+        reports = self._deps.reports
+        if reports is None:
+            reply.error("Shift reports are not set up on this bot.")
+            return
+        if not self._may_read(user, reply):
+            return
+        try:
+            payload = reports.report(command.route, command.since)
+        except UnknownRouteError as exc:
+            reply.error(str(exc))
+            return
+        if command.public and reply.response_url:
+            self._deps.gateway.respond(reply.response_url, payload, in_channel=True)
+        else:
+            reply.send(payload)
+
+    def _response_stats(self, user: str, command: ResponseStatsCommand, reply: Reply) -> None:
+        reports = self._deps.reports
+        if reports is None:
+            reply.error("Response times are not set up on this bot.")
+            return
+        if not self._may_read(user, reply):
+            return
+        reply.send(reports.stats(command.measure, command.by, command.since))
 
     def _may_read(self, user: str, reply: Reply) -> bool:
         """Reads go through the team key unless the person has their own, so only mapped people read."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.actions import ActionService, IncidentQueries, ThreadNotes
 from bot.listeners.pace import PerUserPace
 from bot.listeners.work import BackgroundWork
+from bot.notify.report_answers import ReportAnswers
 from bot.notify.publisher import CardPublisher
 from bot.personal_keys import PersonalKeys
 from bot.reminders.snooze import Snoozes
@@ -31,6 +32,7 @@ class Interactivity:
     notes: ThreadNotes | None = None
     pools: tuple[ThreadPoolExecutor, ...] = field(default=())
     pace: PerUserPace = field(default_factory=PerUserPace)
+    reports: ReportAnswers | None = None  # `/cx report`, `/cx stats mtta|mttr`
     snoozes: Snoozes | None = None  # the Snooze button of reminders
 
     def shutdown(self, wait: bool = True) -> None:

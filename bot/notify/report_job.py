@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 POLLER_LEASE = "poller"
 CHECK_EVERY_SECONDS = 30
+"""At most; the runtime checks at every poll interval when that is shorter."""
 
 
 class ReportJob:
@@ -47,6 +48,7 @@ class ReportJob:
         self._replica = replica_id
         self._clock = clock
         self._slack_user_of = slack_user_of
+        self._seen: set[tuple[str, datetime]] = set()  # runs found claimed, said once in the log
 
     @property
     def routes(self) -> list[Route]:
@@ -90,6 +92,11 @@ class ReportJob:
             if self._store.claim_report_run(route.name, channel, run, self._replica, now, late=late)
         ]
         if not claimed:
+            if (route.name, run) not in self._seen:
+                self._seen.add((route.name, run))
+                log.info(
+                    "shift report of %s for %s: already posted or being posted", route.name, run.isoformat()
+                )
             return 0
         try:
             report = self._reader.report(route, period_of_run(schedule, run), run=run, late=late)

@@ -365,3 +365,31 @@ class SlackGateway:
 
     def update_view(self, view_id: str, view: Mapping[str, Any]) -> None:
         self._call("views.update", None, {"view_id": view_id, "view": dict(view)})
+
+    # -- war rooms (public channels the bot creates) ---------------------------------------------
+
+    def create_channel(self, name: str) -> str:
+        """conversations.create of a public channel; returns its id (Slack's errors as `SlackError`s,
+        e.g. `name_taken`, `missing_scope`)."""
+        data = self._call("conversations.create", None, {"name": name, "is_private": "false"})
+        return str((data.get("channel") or {})["id"])
+
+    def invite_to_channel(self, channel: str, user: str) -> bool:
+        """conversations.invite of one person; False when they already are in the channel."""
+        try:
+            self._call("conversations.invite", None, {"channel": channel, "users": user})
+        except SlackRequestError as exc:
+            if exc.error == "already_in_channel":
+                return False
+            raise
+        return True
+
+    def archive_channel(self, channel: str) -> bool:
+        """conversations.archive; False when the channel was archived already."""
+        try:
+            self._call("conversations.archive", None, {"channel": channel})
+        except SlackRequestError as exc:
+            if exc.error == "already_archived":
+                return False
+            raise
+        return True

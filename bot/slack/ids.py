@@ -30,6 +30,8 @@ class ActionId(StrEnum):
     CLOSE = "incident_close"
     DETAILS = "incident_details"
     LINK = "incident_link"
+    WAR_ROOM = "incident_war_room"  # critical and error cards: open the incident's channel, or join it
+    ARCHIVE_ROOM = "incident_archive_room"  # the war room's card, once the incident is closed
 
 
 class ReminderActionId(StrEnum):

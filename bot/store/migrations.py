@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
@@ -68,6 +69,10 @@ def _add_slack_events(conn: Connection) -> None:
     metadata.tables["slack_events"].create(conn, checkfirst=True)
 
 
+def _add_war_rooms(conn: Connection) -> None:
+    metadata.tables["war_rooms"].create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -84,6 +89,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         5, "reminders of unacknowledged incidents: one row per card, one claim per step", _add_reminders
     ),
+    Migration(6, "one war room (a Slack channel) per incident", _add_war_rooms),
     Migration(7, "shift reports: response times read from events, one row per scheduled report", _add_reports),
     Migration(8, "Slack events already taken, so a retried event is not handled twice", _add_slack_events),
 )
@@ -132,5 +138,5 @@ def _record(conn: Connection, migration: Migration, now: datetime) -> None:
 def _check_order(migrations: Sequence[Migration]) -> None:
     """Numbered from 1, each newer than the last; a gap is allowed (a number taken by work not yet in)."""
     versions = [m.version for m in migrations]
-    if not versions or versions[0] != 1 or any(b <= a for a, b in zip(versions, versions[1:], strict=False)):
+    if not versions or versions[0] != 1 or any(b <= a for a, b in pairwise(versions)):
         raise ValueError(f"migrations must be numbered 1, 2, ... in order; got {versions}")

@@ -123,6 +123,13 @@ class ReportQueries(StoreBase):
             ).scalar_one()
             return armed
 
+    def schedule_armed_at(self, route: str) -> datetime | None:
+        with self._read() as conn:
+            armed: datetime | None = conn.execute(
+                select(schedules.c.armed_at).where(schedules.c.route == route)
+            ).scalar_one_or_none()
+            return armed
+
     def claim_report_run(
         self, route: str, channel: str, run_at: datetime, replica: str, now: datetime, *, late: bool
     ) -> bool:

@@ -20,6 +20,7 @@ class MessageState(StrEnum):
 class MessageKind(StrEnum):
     CARD = "card"  # the incident's own card
     DIGEST = "digest"  # one line among many in a storm digest (`ts` is the digest's)
+    ROOM = "room"  # the incident's card in its war room (offers "Archive room" once closed)
 
 
 class OutboxKind(StrEnum):
@@ -119,3 +120,25 @@ class CachedIdentity:
     fetched_at: datetime
     ineligible: str | None = None
     """Why the profile's e-mail must not map them (guest, bot, deleted, unconfirmed), if so."""
+
+
+class RoomState(StrEnum):
+    CREATING = "creating"  # a replica won the claim and is asking Slack for the channel
+    OPEN = "open"  # the channel exists
+    ARCHIVED = "archived"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRow:
+    """The war room of an incident: one per incident, whichever replica was clicked."""
+
+    incident_id: str
+    state: RoomState
+    channel: str | None
+    name: str | None
+    opened_by: str
+    card_ts: str | None
+    claimed_by: str
+    claimed_at: datetime
+    archived_by: str | None
+    updated_at: datetime

@@ -20,6 +20,7 @@ from bot.store.outbox import OutboxQueries
 from bot.store.reminders import ReminderQueries
 from bot.store.reports import ReportQueries
 from bot.store.retention import RetentionQueries
+from bot.store.rooms import RoomQueries
 from bot.store.snapshots import SnapshotQueries
 from bot.store.sweeps import SweepQueries
 from bot.store.users import UserQueries
@@ -38,6 +39,7 @@ class Store(
     EventQueries,
     ReportQueries,
     ReminderQueries,
+    RoomQueries,
 ):
     """The bot's persistent state on SQLite or PostgreSQL; every method is one short transaction."""
 

@@ -226,3 +226,20 @@ slack_events = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Index(None, "received_at"),
 )
+
+
+war_rooms = Table(
+    "war_rooms",
+    metadata,
+    Column("incident_id", String(ID), primary_key=True),
+    Column("state", String(SHORT), nullable=False),  # creating, open, archived
+    Column("channel", String(CHANNEL)),  # known once Slack created it
+    Column("name", String(CHANNEL * 2)),
+    Column("opened_by", String(CHANNEL), nullable=False),
+    Column("card_ts", String(SLACK_TS)),  # the live card posted in the room
+    Column("claimed_by", String(ID), nullable=False),  # the replica creating the room or posting its card
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("archived_by", String(CHANNEL)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "channel"),
+)

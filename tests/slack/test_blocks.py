@@ -145,7 +145,7 @@ ASSIGNED = (Assignment("bob@example.com", "alice@example.com"),)
     ],
 )
 def test_buttons_follow_the_status(overrides: dict[str, Any], expected: list[ActionId]) -> None:
-    incident = make_incident(**overrides)
+    incident = make_incident(**{"severity": Severity.WARNING, **overrides})  # no war room below error
     payload = incident_card(incident)
     assert action_ids(payload) == [a.value for a in expected]
     assert_valid_message(payload)
@@ -184,6 +184,7 @@ def test_assign_is_a_user_picker_and_styles_are_sparing() -> None:
         "Assign to me",
         "Unassign",
         "Close",
+        "War room",
         "Details",
     }
 

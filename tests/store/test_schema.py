@@ -81,7 +81,7 @@ def test_an_existing_database_gets_only_the_newer_migrations(store: Store) -> No
     assert store.get_cursor("incidents") == "x"
 
 
-@pytest.mark.parametrize("versions", [[], [2], [1, 3], [2, 1], [1, 1]])
+@pytest.mark.parametrize("versions", [[], [2], [2, 1], [1, 1], [1, 3, 3]])
 def test_migrations_must_be_numbered_in_order(store: Store, versions: list[int]) -> None:
     migrations = [Migration(v, "x", lambda conn: None) for v in versions]
     with pytest.raises(ValueError, match="numbered"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.sandbox.slack import render
+from bot.sandbox.slack import conversations, render
 from bot.sandbox.slack.failure import SlackMethodError
 from bot.sandbox.slack.models import JsonObject, SlackMessage
 from bot.sandbox.slack.timestamps import decode_cursor, encode_cursor, is_valid_ts, ts_value
@@ -205,6 +205,9 @@ METHODS: dict[str, Method] = {
     "conversations.replies": conversations_replies,
     "conversations.info": conversations_info,
     "conversations.join": conversations_join,
+    "conversations.create": conversations.create,
+    "conversations.invite": conversations.invite,
+    "conversations.archive": conversations.archive,
     "users.info": users_info,
     "users.lookupByEmail": users_lookup_by_email,
     "usergroups.users.list": usergroups_users_list,

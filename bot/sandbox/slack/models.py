@@ -15,6 +15,10 @@ class SlackChannel:
     is_member: bool = True
     is_im: bool = False
     created: int = 1_700_000_000
+    is_archived: bool = False
+    creator: str = ""
+    members: list[str] = field(default_factory=list)
+    """The people in the channel (the bot's own membership is `is_member`)."""
 
 
 @dataclass

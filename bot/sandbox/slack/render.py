@@ -49,7 +49,7 @@ def channel_json(channel: SlackChannel) -> JsonObject:
         "is_group": False,
         "is_im": channel.is_im,
         "is_private": channel.is_im,
-        "is_archived": False,
+        "is_archived": channel.is_archived,
         "is_general": False,
         "is_member": channel.is_member,
         "created": channel.created,

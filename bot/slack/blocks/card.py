@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL, Incident, State, Status
+from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL, Incident, Severity, State, Status
 from bot.slack.blocks.elements import context, header, mrkdwn_object, plain_object
 from bot.slack.blocks.mrkdwn import (
     FALLBACK_TEXT_LIMIT,
@@ -57,8 +57,11 @@ def incident_card(
     mentions: Sequence[str] = (),
     now: datetime | None = None,
     rendering: str | None = None,
+    in_room: bool = False,
 ) -> MessagePayload:
     """The live card of one incident; `mentions` go on the first post only, `now` stamps "Updated".
+
+    `in_room`: the card in the incident's war room (no "War room" button; "Archive room" once closed).
 
     `rendering` goes into the actions block's `block_id`: a fresh one when None (what Slack wants on
     every update); `""` draws the same card every time (for a fingerprint).
@@ -75,7 +78,7 @@ def incident_card(
     blocks: list[Block] = [
         header(f"{severity_emoji(incident.severity)} {title_text(incident)}"),
         summary,
-        _card_actions(incident, team_url, new_rendering() if rendering is None else rendering),
+        _card_actions(incident, team_url, new_rendering() if rendering is None else rendering, in_room),
         context(card_footer(incident, now)),
     ]
     text = fallback_text(incident)
@@ -197,29 +200,43 @@ _CLOSE_CONFIRM: Block = {
 }
 
 
-def card_actions(incident: Incident) -> list[ActionId]:
+WAR_ROOM_SEVERITIES = frozenset({Severity.CRITICAL, Severity.ERROR})
+"""Severities whose cards offer a war room (`/cx room ID` opens one for any open incident)."""
+
+
+def card_actions(incident: Incident, *, in_room: bool = False) -> list[ActionId]:
     """The actions a card offers for the incident's status (the link button aside).
 
     Open (triggered or unknown): acknowledge, resolve, assign to me, assign…, unassign (when assigned),
     close, details. Acknowledged: the same without acknowledge. Resolved: close and details only — the
-    work is done; `/cx assign` still reassigns. Closed: details only.
+    work is done; `/cx assign` still reassigns. Closed: details only. Critical and error cards add
+    "War room" until closed, except in the war room itself, whose card offers "Archive room" once closed.
     """
     if incident.is_closed:
-        return [ActionId.DETAILS]
+        return [ActionId.DETAILS, ActionId.ARCHIVE_ROOM] if in_room else [ActionId.DETAILS]
+    room = [ActionId.WAR_ROOM] if not in_room and incident.severity in WAR_ROOM_SEVERITIES else []
     if incident.status is Status.RESOLVED:
-        return [ActionId.CLOSE, ActionId.DETAILS]
+        return [ActionId.CLOSE, *room, ActionId.DETAILS]
     actions = [] if incident.status is Status.ACKNOWLEDGED else [ActionId.ACK]
     actions += [ActionId.RESOLVE, ActionId.ASSIGN_ME, ActionId.ASSIGN]
     if incident.assignee:
         actions.append(ActionId.UNASSIGN)
-    return [*actions, ActionId.CLOSE, ActionId.DETAILS]
+    return [*actions, ActionId.CLOSE, *room, ActionId.DETAILS]
 
 
-def _card_actions(incident: Incident, team_url: str | None, rendering: str) -> Block:
+_ARCHIVE_CONFIRM: Block = {
+    "title": plain_object("Archive this war room?"),
+    "text": plain_object("The channel is archived for everyone; its history stays searchable."),
+    "confirm": plain_object("Archive it"),
+    "deny": plain_object("Cancel"),
+}
+
+
+def _card_actions(incident: Incident, team_url: str | None, rendering: str, in_room: bool = False) -> Block:
     action_value = ActionValue.of(incident)
     value = truncate(action_value.encode(), MAX_BUTTON_VALUE)
     elements: list[Block] = []
-    for action in card_actions(incident):
+    for action in card_actions(incident, in_room=in_room):
         if action is ActionId.ACK:
             elements.append(_button("Acknowledge", action, value))
         elif action is ActionId.RESOLVE:
@@ -234,8 +251,12 @@ def _card_actions(incident: Incident, team_url: str | None, rendering: str) -> B
             elements.append(_button("Unassign", action, value))
         elif action is ActionId.CLOSE:
             elements.append(_button("Close", action, value, style="danger", confirm=_CLOSE_CONFIRM))
+        elif action is ActionId.WAR_ROOM:
+            elements.append(_button("War room", action, value))
         elif action is ActionId.DETAILS:
             elements.append(_button("Details", action, value))
+        elif action is ActionId.ARCHIVE_ROOM:
+            elements.append(_button("Archive room", action, value, confirm=_ARCHIVE_CONFIRM))
     if team_url:
         elements.append(
             {

@@ -16,6 +16,7 @@ from bot.slack.commands.records import (
     Usage,
     WhoAmICommand,
 )
+from bot.slack.commands.report_args import report_command, response_stats_command
 from bot.slack.commands.usage import ALIASES, SYNOPSIS, usage_text
 from bot.slack.commands.words import EMAIL, MENTION, Malformed, incident_ref, shown, tokenize
 
@@ -64,7 +65,11 @@ def _parse(text: str, command: str) -> Parsed:
     if name == "assign":
         return _assign(args)
     if name == "stats":
+        if args and args[0].lower() in ("mtta", "mttr"):
+            return response_stats_command(args)
         return stats_command(args)
+    if name == "report":
+        return report_command(args)
     if name in ("whoami", "connect", "disconnect"):
         if args:
             raise Malformed(f"`{name}` takes no arguments.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 from bot.domain import OPEN_STATUSES, Action, AssignTarget, GroupField, Severity, Status
@@ -79,6 +80,24 @@ class StatsCommand:
 
 
 @dataclass(frozen=True)
+class ReportCommand:
+    """`report [route] [since=24h|7d] [public]`: the shift report of a route (every incident when None)."""
+
+    route: str | None
+    since: timedelta
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class ResponseStatsCommand:
+    """`stats mtta|mttr [by=severity|app|assignee|route] [since=7d]`."""
+
+    measure: str
+    by: str
+    since: timedelta
+
+
+@dataclass(frozen=True)
 class WhoAmICommand:
     pass
 
@@ -109,6 +128,8 @@ Command = (
     | ActCommand
     | AssignCommand
     | StatsCommand
+    | ReportCommand
+    | ResponseStatsCommand
     | WhoAmICommand
     | ConnectCommand
     | DisconnectCommand

@@ -19,7 +19,11 @@ SYNOPSIS: Final[dict[str, str]] = {
     "close": "`{cmd} close ID…` — close incidents",
     "assign": "`{cmd} assign ID… @user|me` — assign incidents to someone (or an e-mail Coralogix knows)",
     "unassign": "`{cmd} unassign ID…` — take the assignee off incidents",
-    "stats": "`{cmd} stats [by=severity|status|app|subsystem|assignee] [status=…]` — incident counts",
+    "stats": (
+        "`{cmd} stats [by=severity|status|app|subsystem|assignee] [status=…]` — incident counts; "
+        "`{cmd} stats mtta|mttr [by=severity|app|assignee|route] [since=7d]` — response times"
+    ),
+    "report": "`{cmd} report [route] [since=24h|7d] [public]` — a shift report now (to you, unless public)",
     "whoami": "`{cmd} whoami` — who you are in Coralogix, which API key acts for you, what you may do",
     "connect": "`{cmd} connect` — store your personal Coralogix API key, so actions are credited to you",
     "disconnect": "`{cmd} disconnect` — delete your stored personal API key",
@@ -31,7 +35,15 @@ _DETAILS: Final[dict[str, str]] = {
         "acknowledged, resolved, open (the default) or all. `mine` is `assignee=me`. "
         f"`limit=` is 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}); `page=2` shows the next page."
     ),
-    "stats": "Counts open incidents unless `status=` says otherwise (as in `list`).",
+    "stats": (
+        "Counts open incidents unless `status=` says otherwise (as in `list`). MTTA is the mean time from "
+        "an incident's first trigger to its first acknowledge, MTTR to the resolve of its latest trigger, "
+        "over the incidents that started within `since=` (1h to 30d)."
+    ),
+    "report": (
+        "New and resolved incidents of the period, what is still open, MTTA and MTTR against the period "
+        "before, and the noisiest alerts. Without a route: every incident. `since=` is 1h to 30d."
+    ),
 }
 
 _ID_NOTE: Final = (

@@ -1,12 +1,14 @@
 """`incident-bot check`: print the effective configuration, then try Slack and Coralogix once each.
 
 The probes are injected so that this module needs no client: each is a callable that returns (optionally
-a short detail to show after "OK") or raises; a `BotError` already carries the sentence to print.
+a short detail to show after "OK") or raises; a `BotError` already carries the sentence to print. The
+channels probe answers a `ChannelReport`: each routed channel the bot cannot post in is one problem.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
 from pydantic import SecretStr
@@ -19,6 +21,17 @@ from bot.logs import MIN_SECRET_LENGTH
 Probe = Callable[[], object]
 
 
+@dataclass(frozen=True)
+class ChannelReport:
+    """The routed channels the bot is in, and one sentence (with its fix) per channel it cannot post in."""
+
+    fine: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+ChannelsProbe = Callable[[], ChannelReport]
+
+
 def run_check(
     settings: Settings,
     *,
@@ -26,13 +39,17 @@ def run_check(
     slack_probe: Probe | None,
     out: TextIO,
     socket_mode_probe: Probe | None = None,
+    channels_probe: ChannelsProbe | None = None,
 ) -> int:
     """0 when every probe succeeded, 1 otherwise; one line per problem. `socket_mode_probe` (the app-level
-    token) is tried only when given, i.e. when SLACK_APP_TOKEN is set."""
+    token) is tried only when given, i.e. when SLACK_APP_TOKEN is set; `channels_probe` only when given
+    and the bot token works."""
     _print_configuration(settings, out)
     for warning in configuration_warnings(settings):
         out.write(f"Warning: {warning}\n")
     results = [_outcome("Slack", slack_probe, default_detail=None)]
+    if channels_probe is not None and slack_probe is not None:
+        results.extend(_channel_outcomes(channels_probe) if results[0][0] else [_SKIPPED_CHANNELS])
     if socket_mode_probe is not None:
         results.append(_outcome("Slack Socket Mode", socket_mode_probe, default_detail=None))
     results.append(_outcome("Coralogix", coralogix_probe, default_detail=_coralogix_target(settings)))
@@ -89,12 +106,33 @@ def _outcome(label: str, probe: Probe | None, *, default_detail: str | None) -> 
         return True, f"{label}: skipped"
     try:
         result = probe()
-    except BotError as exc:
-        return False, _labelled(label, str(exc))
     except Exception as exc:
-        return False, f"{label}: {type(exc).__name__}: {exc}"
+        return False, _failure(label, exc)
     detail = result if isinstance(result, str) and result else default_detail
     return True, f"{label}: OK ({detail})" if detail else f"{label}: OK"
+
+
+_SKIPPED_CHANNELS = (True, "Slack channels: skipped (the bot token did not work)")
+
+
+def _channel_outcomes(probe: ChannelsProbe) -> list[tuple[bool, str]]:
+    """One line for the channels the bot is in, then one failed line per channel it cannot post in."""
+    try:
+        report = probe()
+    except Exception as exc:
+        return [(False, _failure("Slack channels", exc))]
+    outcomes: list[tuple[bool, str]] = []
+    if report.fine:
+        outcomes.append((True, f"Slack channels: OK (the bot is in {', '.join(report.fine)})"))
+    outcomes.extend((False, problem) for problem in report.problems)
+    return outcomes
+
+
+def _failure(label: str, exc: Exception) -> str:
+    """A `BotError` is its sentence; anything else is one line with its class (never a traceback)."""
+    if isinstance(exc, BotError):
+        return _labelled(label, str(exc))
+    return f"{label}: {type(exc).__name__}: {exc}"
 
 
 def _labelled(label: str, message: str) -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
+from bot.check import ChannelReport
 from bot.config import Settings
 from bot.errors import BotError
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
 
 Probe = Callable[[], str]
 
@@ -42,24 +47,95 @@ def slack_probe(settings: Settings) -> Probe:
     """Slack's `auth.test` with the bot token."""
 
     def probe() -> str:
-        from slack_sdk import WebClient
-        from slack_sdk.errors import SlackApiError
-
-        client = WebClient(
-            token=settings.slack_bot_token.get_secret_value(),
-            base_url=settings.slack_api_url,
-            timeout=10,
-        )
-        try:
-            answer = client.auth_test()
-        except SlackApiError as exc:
-            error = exc.response.get("error", "unknown error") if exc.response is not None else str(exc)
-            raise BotError(f"Slack rejected the bot token ({error})") from exc
-        except OSError as exc:
-            raise BotError(f"Slack is unreachable at {settings.slack_api_url} ({exc})") from exc
+        answer = _auth_test(_bot_client(settings), settings)
         return f"team {answer.get('team')}, bot user {answer.get('user_id')}"
 
     return probe
+
+
+def routed_channels(settings: Settings) -> dict[str, list[str]]:
+    """Every channel incidents may be posted to, with what names it: its routes, BOT_DEFAULT_CHANNEL."""
+    channels: dict[str, list[str]] = {}
+    for route in settings.routing.routes:
+        for channel in route.channels:
+            channels.setdefault(channel, []).append(f"route {route.name}")
+    if settings.bot_default_channel is not None:
+        channels.setdefault(settings.bot_default_channel, []).append("BOT_DEFAULT_CHANNEL")
+    return channels
+
+
+def channels_probe(settings: Settings) -> Callable[[], ChannelReport] | None:
+    """conversations.info of each routed channel: is the bot in it? None when no channel is named."""
+    channels = routed_channels(settings)
+    if not channels:
+        return None
+
+    def probe() -> ChannelReport:
+        from slack_sdk.errors import SlackApiError
+
+        client = _bot_client(settings)
+        invite = f"/invite @{_auth_test(client, settings).get('user') or 'the bot'}"
+        fine: list[str] = []
+        problems: list[str] = []
+        for channel, named_by in channels.items():
+            where = f"Slack channel {channel} ({', '.join(named_by)})"
+            try:
+                info: Mapping[str, Any] = client.conversations_info(channel=channel).get("channel") or {}
+            except SlackApiError as exc:
+                problems.append(f"{where}: {_unseen(_slack_error(exc), invite)}")
+                continue
+            except OSError as exc:
+                raise BotError(f"Slack is unreachable at {settings.slack_api_url} ({exc})") from exc
+            name = f"#{info.get('name') or channel}"
+            if info.get("is_archived"):
+                problems.append(
+                    f"{where}: {name} is archived, so nothing can be posted there; route elsewhere"
+                )
+            elif not info.get("is_member"):
+                problems.append(f"{where}: the bot is not in {name}; type {invite} in {name}")
+            else:
+                fine.append(name)
+        return ChannelReport(fine=tuple(fine), problems=tuple(problems))
+
+    return probe
+
+
+def _unseen(error: str, invite: str) -> str:
+    """Why conversations.info found no channel, and what to do."""
+    if error == "channel_not_found":
+        return (
+            "the bot cannot see it (channel_not_found): the ID is wrong, or the channel is private and the "
+            f"bot is not in it; check the ID, or type {invite} in the channel"
+        )
+    if error == "missing_scope":
+        return "the app lacks channels:read or groups:read (missing_scope); reinstall it from manifest.yaml"
+    return f"Slack refused conversations.info ({error})"
+
+
+def _bot_client(settings: Settings) -> WebClient:
+    from slack_sdk import WebClient
+
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10
+    )
+
+
+def _auth_test(client: WebClient, settings: Settings) -> Mapping[str, Any]:
+    """auth.test with the bot token; a refusal or no answer is a `BotError` naming why."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        data = client.auth_test().data
+    except SlackApiError as exc:
+        raise BotError(f"Slack rejected the bot token ({_slack_error(exc)})") from exc
+    except OSError as exc:
+        raise BotError(f"Slack is unreachable at {settings.slack_api_url} ({exc})") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _slack_error(exc: Any) -> str:
+    """Slack's error code of a `SlackApiError`."""
+    return str(exc.response.get("error", "unknown error")) if exc.response is not None else str(exc)
 
 
 def socket_mode_probe(settings: Settings) -> Probe | None:
@@ -77,10 +153,9 @@ def socket_mode_probe(settings: Settings) -> Probe | None:
         try:
             client.apps_connections_open(app_token=app_token)
         except SlackApiError as exc:
-            error = exc.response.get("error", "unknown error") if exc.response is not None else str(exc)
             raise BotError(
-                f"Slack refused SLACK_APP_TOKEN ({error}); Socket Mode needs an app-level token (xapp-…) "
-                "with the connections:write scope"
+                f"Slack refused SLACK_APP_TOKEN ({_slack_error(exc)}); Socket Mode needs an app-level token "
+                "(xapp-…) with the connections:write scope"
             ) from exc
         except OSError as exc:
             raise BotError(f"Slack is unreachable at {settings.slack_api_url} ({exc})") from exc

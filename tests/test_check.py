@@ -9,6 +9,8 @@ from pathlib import Path
 from bot.check import run_check
 from bot.config import Settings, load_settings
 from bot.errors import BotError, CoralogixAuthError
+from bot.probes import channels_probe, slack_probe
+from bot.sandbox.slack import SANDBOX_BOT_TOKEN, SlackWorkspace, start_slack_sandbox
 
 BOT_TOKEN = "xoxb-9999999999-8888888888-checkBotTokenUNIQUE4242"
 SIGNING_SECRET = "checkSigningSecretUNIQUE0987654321fedcba"
@@ -147,3 +149,78 @@ def test_a_short_secret_is_called_suspicious() -> None:
         "secret (and the log masks no value shorter than 8, so it is not masked)"
     ) in output
     assert "SLACK_BOT_TOKEN is only" not in check(settings(), ok, ok)[1]
+
+
+# --------------------------------------------------------------------- channel membership (Slack stand-in)
+
+ROUTES = (
+    "routes:\n  - {name: pay, channels: [C0PAYMENTS, C0OUTSIDE]}\n  - {name: gone, channels: [C0MISSING]}\n"
+)
+
+
+def check_against_slack(
+    workspace: SlackWorkspace, config: Path, token: str = SANDBOX_BOT_TOKEN
+) -> tuple[int, str]:
+    """`run_check` with the real Slack probes against the stand-in serving `workspace`."""
+    with start_slack_sandbox(workspace) as running:
+        env = {
+            **ENV,
+            "SLACK_BOT_TOKEN": token,
+            "SLACK_API_URL": running.api_url,
+            "BOT_DEFAULT_CHANNEL": "C0INCIDENTS",
+        }
+        loaded = load_settings(config, env=env)
+        out = io.StringIO()
+        code = run_check(
+            loaded,
+            coralogix_probe=ok,
+            slack_probe=slack_probe(loaded),
+            channels_probe=channels_probe(loaded),
+            out=out,
+        )
+    return code, out.getvalue()
+
+
+def test_check_names_each_routed_channel_the_bot_is_not_in_or_cannot_see(tmp_path: Path) -> None:
+    config = tmp_path / "bot.yaml"
+    config.write_text(ROUTES, encoding="utf-8")
+    workspace = SlackWorkspace.with_defaults()
+    workspace.add_channel("C0OUTSIDE", "outside", bot_is_member=False)
+    code, output = check_against_slack(workspace, config)
+    lines = output.splitlines()
+    assert code == 1
+    assert "Slack channels: OK (the bot is in #payments, #incidents)" in lines
+    assert (
+        "Slack channel C0OUTSIDE (route pay): the bot is not in #outside; "
+        "type /invite @incident-bot in #outside"
+    ) in lines
+    assert (
+        "Slack channel C0MISSING (route gone): the bot cannot see it (channel_not_found): the ID is wrong, "
+        "or the channel is private and the bot is not in it; check the ID, or type /invite @incident-bot in "
+        "the channel"
+    ) in lines
+    assert lines[-1] == "2 problems found."
+    asked = [call.params.get("channel") for call in workspace.calls_to("conversations.info")]
+    assert asked == ["C0PAYMENTS", "C0OUTSIDE", "C0MISSING", "C0INCIDENTS"]
+
+
+def test_once_the_bot_is_invited_the_channel_passes(tmp_path: Path) -> None:
+    config = tmp_path / "bot.yaml"
+    config.write_text("routes:\n  - {name: pay, channels: [C0OUTSIDE]}\n", encoding="utf-8")
+    workspace = SlackWorkspace.with_defaults()
+    workspace.add_channel("C0OUTSIDE", "outside", bot_is_member=False)
+    assert check_against_slack(workspace, config)[0] == 1
+    workspace.join("C0OUTSIDE")
+    code, output = check_against_slack(workspace, config)
+    assert code == 0, output
+    assert "Slack channels: OK (the bot is in #outside, #incidents)" in output.splitlines()
+
+
+def test_channels_are_skipped_when_the_bot_token_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "bot.yaml"
+    config.write_text(ROUTES, encoding="utf-8")
+    workspace = SlackWorkspace.with_defaults()
+    code, output = check_against_slack(workspace, config, token="xoxb-not-the-sandbox-token")
+    assert code == 1
+    assert "Slack channels: skipped (the bot token did not work)" in output.splitlines()
+    assert workspace.calls_to("conversations.info") == []

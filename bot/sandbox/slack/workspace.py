@@ -53,6 +53,7 @@ TRIGGER_LIFETIME_SECONDS = 3.0
 BOT_SCOPES = (
     "channels:history",
     "channels:join",
+    "channels:manage",
     "channels:read",
     "chat:write",
     "chat:write.public",
@@ -335,6 +336,7 @@ class SlackWorkspace:
         reply_broadcast: bool = False,
     ) -> SlackMessage:
         with self._lock:
+            self._refuse_archived(channel_id)
             if thread_ts is not None:
                 thread_ts = self._thread_root(channel_id, thread_ts)
             message = SlackMessage(
@@ -361,6 +363,7 @@ class SlackWorkspace:
     ) -> SlackMessage:
         """chat.update: what is not given is kept, as Slack keeps previous blocks when none are sent."""
         with self._lock:
+            self._refuse_archived(channel_id)
             message = self._require(channel_id, ts, "message_not_found")
             if message.user != self.bot_user_id:
                 raise SlackMethodError("cant_update_message")
@@ -504,7 +507,70 @@ class SlackWorkspace:
             self._response_bodies.append(copy.deepcopy(body))
             return copy.deepcopy(binding)
 
+    # -- channels the bot creates (war rooms) -------------------------------------------------------
+
+    def create_channel(self, name: str, *, creator: str) -> SlackChannel:
+        """conversations.create: a public channel the creator is in; names are unique, archived or not."""
+        with self._lock:
+            if any(channel.name == name for channel in self._channels.values() if not channel.is_im):
+                raise SlackMethodError("name_taken")
+            channel_id = f"C{next(self._serial):08d}"
+            self._channels[channel_id] = SlackChannel(
+                id=channel_id, name=name, created=int(self._clock()), creator=creator, members=[creator]
+            )
+            self._messages[channel_id] = []
+            return copy.deepcopy(self._channels[channel_id])
+
+    def invite(self, channel_id: str, users: list[str], *, force: bool = False) -> SlackChannel:
+        """conversations.invite: all or nothing, unless `force` skips the users that cannot be invited."""
+        with self._lock:
+            channel = self._channels[channel_id]
+            if channel.is_im:
+                raise SlackMethodError("method_not_supported_for_channel_type")
+            if channel.is_archived:
+                raise SlackMethodError("is_archived")
+            if not channel.is_member:
+                raise SlackMethodError("not_in_channel")
+            welcome: list[str] = []
+            for user_id in users:
+                error = self._invite_error(channel, user_id)
+                if error is None:
+                    welcome.append(user_id)
+                elif not force:
+                    raise SlackMethodError(error)
+            channel.members.extend(dict.fromkeys(u for u in welcome if u not in channel.members))
+            return copy.deepcopy(channel)
+
+    def archive(self, channel_id: str) -> None:
+        """conversations.archive: nothing can be posted or edited there afterwards."""
+        with self._lock:
+            channel = self._channels[channel_id]
+            if channel.is_im:
+                raise SlackMethodError("method_not_supported_for_channel_type")
+            if channel.is_archived:
+                raise SlackMethodError("already_archived")
+            if not channel.is_member:
+                raise SlackMethodError("not_in_channel")
+            channel.is_archived = True
+
+    def _invite_error(self, channel: SlackChannel, user_id: str) -> str | None:
+        user = self._users.get(user_id)
+        if user is None or user.deleted:
+            return "user_not_found"
+        if user_id == self.bot_user_id:
+            return "cant_invite_self"
+        if user.is_ultra_restricted:
+            return "cant_invite"
+        if user_id in channel.members:
+            return "already_in_channel"
+        return None
+
     # -- internals ---------------------------------------------------------------------------------
+
+    def _refuse_archived(self, channel_id: str) -> None:
+        channel = self._channels.get(channel_id)
+        if channel is not None and channel.is_archived:
+            raise SlackMethodError("is_archived")
 
     def _find(self, channel_id: str, ts: str, *, include_deleted: bool = False) -> SlackMessage | None:
         for message in self._messages.get(channel_id, []):

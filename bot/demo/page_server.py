@@ -22,7 +22,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -97,6 +97,7 @@ class _PageHttpServer(ThreadingHTTPServer):
         super().__init__(address, _PageHandler)
         self.client = client
         self.feed = feed
+        self.post_report: Callable[[str], str] | None = None
         port = int(self.server_address[1])
         self.allowed = own_addresses(given_host, port) | own_addresses(str(self.server_address[0]), port)
 
@@ -146,6 +147,7 @@ class _PageHandler(BaseHTTPRequestHandler):
             "/api/views/submit": self._submit_view,
             "/api/views/close": self._close_view,
             "/api/incidents": self._new_incident,
+            "/api/reports": self._post_report,
         }.get(path)
         if route is None:
             self._send_json(404, {"ok": False, "error": "not found"})
@@ -213,6 +215,16 @@ class _PageHandler(BaseHTTPRequestHandler):
         except ValueError as exc:
             raise DemoRequestError(str(exc)) from None
         return {**Outcome(True).as_json(), "incident_id": incident_id}
+
+    def _post_report(self, body: JsonObject) -> JsonObject:
+        post = self._app.post_report
+        if post is None:
+            raise DemoRequestError("shift reports are not set up in this demo")
+        try:
+            said = post(_text(body, "route"))
+        except ValueError as exc:
+            raise DemoRequestError(str(exc)) from None
+        return {**Outcome(True).as_json(), "said": said}
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -288,6 +300,10 @@ class DemoPageServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def serve_reports(self, post_report: Callable[[str], str]) -> None:
+        """The "Post shift report now" control: `post_report(route)` posts one and says what it did."""
+        self._server.post_report = post_report
 
     def stop(self) -> None:
         if self._thread.is_alive():

@@ -21,6 +21,7 @@ DEMO_ROUTING: dict[str, object] = {
             "match": {"application": ["payments", "shop"]},
             "channels": ["C0PAYMENTS"],
             "responders": ["S0ONCALL", "U0LEAD"],
+            "report": {"at": "09:00", "tz": "UTC", "days": ["mon", "tue", "wed", "thu", "fri"]},
         },
         {
             "name": "search",

@@ -133,6 +133,8 @@ def start_demo(
         client = SimulatedSlackClient(slack.workspace, forwarder, slash_command=settings.bot_slash_command)
         feed = IncidentFeed(sim, seed=seed, pause_seconds=pause_seconds)
         page = DemoPageServer(client, feed, host=host, port=port)
+        if runtime.reports is not None:
+            page.serve_reports(runtime.reports.post_now)
         page.start()
         undo.callback(page.stop)
         if live_changes:

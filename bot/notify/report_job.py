@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.errors import BotError, SlackError, SlackPermanentError
 from bot.notify.report_reader import ReportReader
-from bot.reports.schedule import is_late, latest_run, period_of_run
+from bot.reports.schedule import Period, is_late, latest_run, period_of_run
 from bot.routing_file import Route, RoutingConfig
 from bot.slack.blocks import SlackUserOf, nobody
 from bot.slack.blocks.report import report_message
@@ -122,3 +122,16 @@ class ReportJob:
             posted += 1
             log.info("shift report of %s posted to %s%s", route.name, channel, " (late)" if late else "")
         return posted
+
+    def post_now(self, route_name: str, since: timedelta = timedelta(hours=24)) -> str:
+        """Post the route's report of the last `since` to its channels now, outside the schedule (the
+        demo's button); says what was done. `ValueError` for a route that does not exist."""
+        route = next((route for route in self._routing.routes if route.name == route_name), None)
+        if route is None:
+            raise ValueError(f"there is no route called {route_name!r}")
+        now = self._clock()
+        report = self._reader.report(route, Period(now - since, now))
+        payload = report_message(report, slack_user_of=self._slack_user_of)
+        for channel in route.channels:
+            self._gateway.post_message(channel, payload)
+        return f"Posted the shift report of {route.name} to {len(route.channels)} channel(s): {payload.text}"

@@ -904,6 +904,21 @@
     });
   }
 
+  $("cx-report").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = $("cx-report-button");
+    button.disabled = true;
+    try {
+      const posted = await api("/api/reports", { route: "payments" });
+      $("cx-last-created").textContent = posted.said;
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      button.disabled = false;
+      refresh();
+    }
+  });
+
   wire();
   loop();
   // for the page's own tests: the mrkdwn renderer, as the page uses it

@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.actions import ActionService, IncidentFinder, IncidentQueries, ThreadNotes
 from bot.actions.authority import Authority, UserGroups
+from bot.cards import CardRefresher, CardSender, OutboxWorker, Routes
 from bot.config import Settings
 from bot.coralogix.auto import AutoBackend
 from bot.coralogix.backend import CoralogixBackend, make_backend
@@ -252,7 +253,8 @@ def build_interactivity(
     store: Store,
     client: CoralogixBackend,
     gateway: SlackGateway,
-    publisher: CardPublisher,
+    sender: CardSender,
+    cards: CardRefresher,
     slack_user_of: SlackUserOf,
     metrics: Metrics,
     workers: int = 8,
@@ -264,7 +266,7 @@ def build_interactivity(
     authority = Authority(settings.routing, UserGroups(gateway.usergroup_members))
     keys = PersonalKeys.from_secret(store, settings.bot_encryption_key, key_check(client), command=command)
     notes_pool = ThreadPoolExecutor(max_workers=THREAD_NOTE_WORKERS, thread_name_prefix="thread-notes")
-    notes = ThreadNotes(store, publisher.sender, notes_pool)
+    notes = ThreadNotes(store, sender, notes_pool)
     service = ActionService(
         client=client,
         finder=finder,
@@ -272,7 +274,7 @@ def build_interactivity(
         keys=keys,
         authority=authority,
         store=store,
-        publisher=publisher,
+        cards=cards,
         notes=notes,
         slack_user_of=slack_user_of,
         metrics=metrics,
@@ -285,7 +287,7 @@ def build_interactivity(
         queries=IncidentQueries(client, finder, keys),
         keys=keys,
         gateway=gateway,
-        publisher=publisher,
+        cards=cards,
         slack_user_of=slack_user_of,
         work=BackgroundWork(workers),
         command=command,
@@ -357,19 +359,36 @@ def build_runtime(
         {user.slack: user.coralogix for user in routing.users},
         gateway.lookup_user_by_email,
     )
-    publisher = CardPublisher(
+    routes = Routes(routing, settings.bot_default_channel)
+    sender = CardSender(
         store=store,
         gateway=gateway,
         client=client,
-        routing=routing,
-        default_channel=settings.bot_default_channel,
         team_url=settings.coralogix_team_url,
+        slack_user_of=directory.slack_user_of,
+        metrics=metrics,
+        clock=utcnow,
+    )
+    outbox = OutboxWorker(
+        sender=sender,
+        routes=routes,
+        metrics=metrics,
+        replica_id=replica,
+        clock=utcnow,
+        lock_seconds=lease_ttl(settings.bot_poll_interval_seconds),
+    )
+    cards = CardRefresher(store=store, client=client, sender=sender, routes=routes)
+    publisher = CardPublisher(
+        store=store,
+        sender=sender,
+        outbox=outbox,
+        client=client,
+        routes=routes,
         slack_user_of=directory.slack_user_of,
         metrics=metrics,
         replica_id=replica,
         clock=utcnow,
         storm_threshold=settings.bot_storm_threshold,
-        outbox_lock_seconds=lease_ttl(settings.bot_poll_interval_seconds),
     )
     poller = Poller(
         client=client,
@@ -389,7 +408,7 @@ def build_runtime(
         replica_id=replica,
         interval=float(settings.bot_poll_interval_seconds),
         clock=utcnow,
-        before_poll=publisher.repair_claims,
+        before_poll=outbox.repair_claims,
         probe=lambda: client.list_incidents(page_size=1),
     )
     bolt_app = build_bolt_app(settings, web_client)
@@ -398,7 +417,8 @@ def build_runtime(
         store=store,
         client=client,
         gateway=gateway,
-        publisher=publisher,
+        sender=sender,
+        cards=cards,
         slack_user_of=directory.slack_user_of,
         metrics=metrics,
     )

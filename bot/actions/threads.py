@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 
-from bot.notify.sender import CardSender
+from bot.cards.sender import CardSender
 from bot.store import Store
 from bot.store.rows import MessageRow
 

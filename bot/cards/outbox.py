@@ -1,28 +1,43 @@
-"""Slack work that failed once: retried from the outbox with backoff, and posts a crash left half-done."""
+"""Slack work that failed once: retried from the outbox with the one backoff policy, one handler per kind
+of work, and posts a crash left half-done repaired from Slack's message metadata."""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
+from bot.backoff import SLACK_WORK
+from bot.cards.lanes import run_lanes
+from bot.cards.routing import Routes
+from bot.cards.sender import CardSender
+from bot.cards.work import (
+    PostCard,
+    PostDigest,
+    ThreadReply,
+    UnknownWorkError,
+    UpdateCard,
+    UpdateDigest,
+    Work,
+    from_outbox,
+    to_outbox,
+)
 from bot.domain import Incident
 from bot.errors import CoralogixError, SlackError, SlackPermanentError, SlackRateLimitedError
 from bot.metrics import Metrics
-from bot.notify.lanes import run_lanes
-from bot.notify.sender import CardSender
-from bot.slack.blocks import thread_note
-from bot.store.rows import MessageKind, NewOutboxItem, OutboxItem, OutboxKind
+from bot.store.rows import MessageKind, OutboxItem
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM_AFTER = timedelta(minutes=2)
-MAX_BACKOFF_SECONDS = 300.0
-MAX_ITEM_AGE = timedelta(hours=24)
-"""Slack work older than this is dropped: a card or thread line a day late helps nobody."""
+assert SLACK_WORK.deadline is not None
+MAX_ITEM_AGE = timedelta(seconds=SLACK_WORK.deadline)
+"""Slack work older than this is dropped (the policy's total deadline): a card a day late helps nobody."""
 VERIFY_MARGIN = timedelta(minutes=5)  # clocks of Slack and the database need not agree to the second
+
+Incidents = dict[str, Incident]
 
 
 class OutboxWorker:
@@ -30,20 +45,20 @@ class OutboxWorker:
         self,
         *,
         sender: CardSender,
+        routes: Routes,
         metrics: Metrics,
         replica_id: str,
         clock: Callable[[], datetime],
         lock_seconds: float = 30.0,
-        mentions_for: Callable[[Incident, str], Sequence[str]] = lambda _incident, _channel: (),
     ) -> None:
         self._sender = sender
         self._store = sender.store
+        self._routes = routes  # a repaired post is still the channel's first: it mentions
         self._metrics = metrics
         self._replica = replica_id
         self._clock = clock
         # items a drain takes stay hidden this long: a poller that dies mid-drain frees them soon
         self._lock_seconds = lock_seconds
-        self._mentions_for = mentions_for  # a repaired post is still the channel's first: it mentions
 
     def drain(self, limit: int = 100) -> int:
         """Retry due Slack work with fresh incident state; returns how many items were done."""
@@ -51,31 +66,45 @@ class OutboxWorker:
         if not items:
             self._metrics.outbox_pending.set(self._store.pending_count())
             return 0
-        wanted = sorted(
-            {i.incident_id for i in items if i.incident_id and i.kind is not OutboxKind.THREAD}
-            | {str(member) for i in items for member in i.payload.get("digest", [])}
-        )
-        incidents: dict[str, Incident] = {}
+        typed: list[tuple[OutboxItem, Work]] = []
+        for item in items:
+            try:
+                typed.append((item, from_outbox(item)))
+            except UnknownWorkError as exc:
+                self._drop(item, "unknown", str(exc))
         try:
-            for start in range(0, len(wanted), 100):
-                incidents.update(self._sender.client.batch_get_incidents(wanted[start : start + 100]).found)
+            incidents = self._read_incidents([work for _item, work in typed])
         except CoralogixError as exc:
-            for item in items:
+            for item, _work in typed:
                 self._reschedule(item, f"Coralogix: {exc}")
             return 0
         lanes: dict[str, list[Callable[[], bool]]] = defaultdict(list)
-        for item in items:
-            lanes[item.channel].append(partial(self._attempt, item, incidents))
+        for item, work in typed:
+            lanes[item.channel].append(partial(self._attempt, item, work, incidents))
         done = sum(run_lanes(lanes))
         self._metrics.outbox_pending.set(self._store.pending_count())
         return done
 
-    def _attempt(self, item: OutboxItem, incidents: dict[str, Incident]) -> bool:
+    def _read_incidents(self, works: list[Work]) -> Incidents:
+        """The current state of every incident the work shows (thread replies need none)."""
+        wanted: set[str] = set()
+        for work in works:
+            if isinstance(work, PostCard | UpdateCard):
+                wanted.add(work.incident_id)
+            elif isinstance(work, PostDigest):
+                wanted.update(work.incident_ids)
+        ordered = sorted(wanted)
+        incidents: Incidents = {}
+        for start in range(0, len(ordered), 100):
+            incidents.update(self._sender.client.batch_get_incidents(ordered[start : start + 100]).found)
+        return incidents
+
+    def _attempt(self, item: OutboxItem, work: Work, incidents: Incidents) -> bool:
         if self._clock() - item.created_at > MAX_ITEM_AGE:
             self._drop(item, "expired", f"older than {MAX_ITEM_AGE}")
             return False
         try:
-            self._retry(item, incidents)
+            self._handle(item.channel, work, incidents)
         except SlackPermanentError as exc:
             self._drop(item, exc.error, str(exc))
             return False
@@ -84,6 +113,54 @@ class OutboxWorker:
             return False
         self._store.complete(item.id)
         return True
+
+    def _handle(self, channel: str, work: Work, incidents: Incidents) -> None:
+        """One handler per kind of work; each raises what Slack or Coralogix raised."""
+        match work:
+            case ThreadReply():
+                self._sender.send_reply(channel, work)
+            case PostDigest():
+                self._post_digest(channel, work, incidents)
+            case UpdateDigest():
+                self._sender.update_digest(channel, work.ts, incidents, defer=False)
+            case UpdateCard():
+                self._update_card(channel, work, incidents)
+            case PostCard():
+                self._post_card(channel, work, incidents)
+
+    def _post_digest(self, channel: str, work: PostDigest, incidents: Incidents) -> None:
+        members = [incidents[i] for i in work.incident_ids if i in incidents]
+        if members:
+            self._sender.post_digest(channel, members, defer=False)
+
+    def _update_card(self, channel: str, work: UpdateCard, incidents: Incidents) -> None:
+        incident = incidents.get(work.incident_id)
+        message = self._store.message(work.incident_id, channel)
+        if incident is not None and message is not None and message.ts:
+            self._sender.update_card(incident, message, defer=False)
+
+    def _post_card(self, channel: str, work: PostCard, incidents: Incidents) -> None:
+        """The claim is ours; first make sure an earlier attempt did not land after all."""
+        incident = incidents.get(work.incident_id)
+        if incident is None:
+            return  # gone from Coralogix: nothing left to show
+        message = self._store.message(incident.id, channel)
+        if message is not None and message.is_posted:
+            return
+        if work.verify:
+            # an earlier attempt may have landed: look from a little before the first claim onwards
+            since = (work.since or (message.claimed_at if message else self._clock())) - VERIFY_MARGIN
+            found = self._sender.gateway.find_message_by_metadata(
+                channel, incident.id, oldest=f"{since.timestamp():.6f}"
+            )
+            if found is not None:
+                kind = MessageKind.DIGEST if found.digest else MessageKind.CARD
+                self._store.record_posted(
+                    incident.id, channel, found.ts, found.ts, None, self._clock(), kind=kind
+                )
+                return
+        mentions = list(work.mentions) or list(self._routes.mentions(incident, channel))
+        self._sender.post_card(incident, channel, mentions, defer=False)
 
     def _drop(self, item: OutboxItem, reason: str, why: str) -> None:
         """Give up on work that can never succeed (or no longer matters): one log line, one count."""
@@ -98,55 +175,9 @@ class OutboxWorker:
         self._metrics.slack_dropped.labels(reason=reason).inc()
         self._store.complete(item.id)
 
-    def _retry(self, item: OutboxItem, incidents: dict[str, Incident]) -> None:
-        sender, payload = self._sender, item.payload
-        if item.kind is OutboxKind.THREAD:
-            lines = [str(line) for line in payload.get("lines", [])]
-            sender.gateway.post_message(item.channel, thread_note(lines), thread_ts=str(payload["thread_ts"]))
-            return
-        if "digest" in payload:
-            members = [incidents[str(i)] for i in payload["digest"] if str(i) in incidents]
-            if members:
-                sender.post_digest(item.channel, members, defer=False)
-            return
-        if "digest_ts" in payload:
-            sender.update_digest(item.channel, str(payload["digest_ts"]), incidents, defer=False)
-            return
-        incident = incidents.get(item.incident_id or "")
-        if incident is None:
-            return  # gone from Coralogix: nothing left to show
-        message = self._store.message(incident.id, item.channel)
-        if item.kind is OutboxKind.UPDATE:
-            if message is not None and message.ts:
-                sender.update_card(incident, message, defer=False)
-            return
-        # POST: the claim is ours; first make sure an earlier attempt did not land after all
-        if message is not None and message.is_posted:
-            return
-        if payload.get("verify"):
-            # an earlier attempt may have landed: look from a little before the first claim onwards
-            claimed = payload.get("since")
-            first_claim = datetime.fromisoformat(str(claimed)) if claimed else None
-            since = (first_claim or (message.claimed_at if message else self._clock())) - VERIFY_MARGIN
-            found = sender.gateway.find_message_by_metadata(
-                item.channel, incident.id, oldest=f"{since.timestamp():.6f}"
-            )
-            if found is not None:
-                kind = MessageKind.DIGEST if found.digest else MessageKind.CARD
-                self._store.record_posted(
-                    incident.id, item.channel, found.ts, found.ts, None, self._clock(), kind=kind
-                )
-                return
-        mentions = [str(m) for m in payload.get("mentions", [])] or list(
-            self._mentions_for(incident, item.channel)
-        )
-        sender.post_card(incident, item.channel, mentions, defer=False)
-
     def _reschedule(self, item: OutboxItem, error: str, exc: Exception | None = None) -> None:
-        if isinstance(exc, SlackRateLimitedError):
-            delay = exc.retry_after
-        else:
-            delay = min(MAX_BACKOFF_SECONDS, 2.0 ** min(item.attempts, 9))
+        retry_after = exc.retry_after if isinstance(exc, SlackRateLimitedError) else None
+        delay = SLACK_WORK.delay(item.attempts, retry_after=retry_after)
         self._store.reschedule(item.id, self._clock() + timedelta(seconds=delay), error)
 
     def repair_claims(self, older_than: timedelta = STALE_CLAIM_AFTER) -> int:
@@ -165,15 +196,8 @@ class OutboxWorker:
                 continue  # our own claim: its post is in flight or already in the outbox
             if not self._store.reclaim_stale(row.incident_id, row.channel, self._replica, cutoff, now):
                 continue
-            self._store.enqueue(
-                NewOutboxItem(
-                    kind=OutboxKind.POST,
-                    channel=row.channel,
-                    payload={"mentions": [], "verify": True, "since": row.claimed_at.isoformat()},
-                    dedupe_key=f"post:{row.incident_id}:{row.channel}",
-                    incident_id=row.incident_id,
-                )
-            )
+            work = PostCard(row.incident_id, verify=True, since=row.claimed_at)
+            self._store.enqueue(to_outbox(work, row.channel))
             repaired += 1
         if repaired:
             log.info("%d posts a crash left unfinished will be checked and completed", repaired)

@@ -1,4 +1,4 @@
-"""Which channels an incident goes to: the routes it matches (`routing_file`), else the default channel."""
+"""Which channels an incident's cards go to: the routes it matches, else the default channel."""
 
 from __future__ import annotations
 
@@ -34,6 +34,24 @@ def channels_for(incident: Incident, routing: RoutingConfig, default_channel: st
     if default_channel and not incident.is_muted:
         return [Delivery(default_channel, None)]
     return []
+
+
+@dataclass(frozen=True)
+class Routes:
+    """The routing file and the default channel, asked as the cards need them."""
+
+    routing: RoutingConfig
+    default_channel: str | None = None
+
+    def deliveries(self, incident: Incident) -> list[Delivery]:
+        return channels_for(incident, self.routing, self.default_channel)
+
+    def mentions(self, incident: Incident, channel: str) -> tuple[str, ...]:
+        """Who the first post in `channel` mentions (a repaired post is still the channel's first)."""
+        for delivery in self.deliveries(incident):
+            if delivery.channel == channel:
+                return delivery.mentions
+        return ()
 
 
 def _unique(values: list[str]) -> list[str]:

@@ -1,7 +1,8 @@
 """Single Slack writes for incidents: a card, an edit, a thread reply, a storm digest.
 
-Each write records its outcome in the store; a write Slack did not take goes to the outbox instead of
-being dropped (the claim of a post stays, so no other replica posts it meanwhile).
+Each write records its outcome in the store; a write Slack did not take goes to the outbox as typed work
+(`bot.cards.work`) instead of being dropped (the claim of a post stays, so no other replica posts it
+meanwhile). Work Slack refused for good (`SlackPermanentError`) is dropped, logged and counted.
 """
 
 from __future__ import annotations
@@ -10,6 +11,18 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from bot.backoff import SLACK_WORK
+from bot.cards.fingerprint import fingerprint
+from bot.cards.work import (
+    PostCard,
+    PostDigest,
+    ThreadReply,
+    UpdateCard,
+    UpdateDigest,
+    Work,
+    incident_of,
+    to_outbox,
+)
 from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Incident
 from bot.errors import (
@@ -20,16 +33,13 @@ from bot.errors import (
     SlackRequestError,
 )
 from bot.metrics import Metrics
-from bot.notify.changes import fingerprint
 from bot.slack.blocks import MessagePayload, digest_message, incident_card, thread_note
 from bot.slack.gateway import SlackGateway
 from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE
 from bot.store import Store
-from bot.store.rows import MessageKind, MessageRow, NewOutboxItem, OutboxKind
+from bot.store.rows import MessageKind, MessageRow
 
 log = logging.getLogger(__name__)
-
-FIRST_RETRY_SECONDS = 2.0
 
 
 class CardSender:
@@ -54,13 +64,17 @@ class CardSender:
 
     # -- rendering -------------------------------------------------------------------------------
 
-    def card(self, incident: Incident, mentions: Sequence[str] = ()) -> MessagePayload:
+    def card(
+        self, incident: Incident, mentions: Sequence[str] = (), *, in_room: bool = False
+    ) -> MessagePayload:
+        """The live card; `in_room` draws it as in the incident's war room."""
         return incident_card(
             incident,
             team_url=self._team_url,
             slack_user_of=self._slack_user_of,
             mentions=mentions,
             now=self._clock(),
+            in_room=in_room,
         )
 
     def digest(self, incidents: Sequence[Incident]) -> MessagePayload:
@@ -84,14 +98,7 @@ class CardSender:
                 raise
             # 429 and outright refusals mean Slack kept nothing; anything else may have been posted.
             certain = isinstance(exc, SlackRateLimitedError | SlackRequestError)
-            self.defer(
-                kind=OutboxKind.POST,
-                channel=channel,
-                incident_id=incident.id,
-                payload={"mentions": list(mentions), "verify": not certain},
-                dedupe_key=f"post:{incident.id}:{channel}",
-                exc=exc,
-            )
+            self.defer(PostCard(incident.id, tuple(mentions), verify=not certain), channel, exc=exc)
             return False
         self.store.record_posted(incident.id, channel, ts, ts, fingerprint(incident), self._clock())
         self._metrics.incidents_posted.inc()
@@ -100,46 +107,76 @@ class CardSender:
     def update_card(self, incident: Incident, message: MessageRow, *, defer: bool = True) -> bool:
         assert message.ts is not None
         try:
-            self.gateway.update_message(message.channel, message.ts, self.card(incident))
+            room = message.kind is MessageKind.ROOM
+            self.gateway.update_message(message.channel, message.ts, self.card(incident, in_room=room))
         except SlackError as exc:
             if not defer:
                 raise
-            self.defer(
-                kind=OutboxKind.UPDATE,
-                channel=message.channel,
-                incident_id=incident.id,
-                payload={},
-                dedupe_key=f"update:{incident.id}:{message.channel}",
-                exc=exc,
-            )
+            self.defer(UpdateCard(incident.id), message.channel, exc=exc)
             return False
         self._metrics.incidents_updated.inc()
         return True
 
-    def thread(self, message: MessageRow, lines: Sequence[str], key: str, *, send: bool = True) -> bool:
+    # -- threads ---------------------------------------------------------------------------------
+
+    def thread(
+        self,
+        message: MessageRow,
+        lines: Sequence[str],
+        key: str,
+        *,
+        send: bool = True,
+        broadcast: bool = False,
+        blocks: Sequence[dict[str, object]] = (),
+    ) -> bool:
         """Reply in the message's thread; False when the reply went to the outbox instead.
 
-        With `send=False` (the bot is shutting down) it goes to the outbox without trying Slack.
+        `key` names the reply (the same key is never queued twice for a card). With `send=False` (the bot
+        is shutting down) it goes to the outbox without trying Slack.
         """
         thread_ts = message.thread_ts or message.ts
         assert thread_ts is not None
-        error: Exception | None = None
-        if send:
-            try:
-                self.gateway.post_message(message.channel, thread_note(lines), thread_ts=thread_ts)
-            except SlackError as exc:
-                error = exc
-            else:
-                return True
-        self.defer(
-            kind=OutboxKind.THREAD,
-            channel=message.channel,
-            incident_id=message.incident_id,
-            payload={"lines": list(lines), "thread_ts": thread_ts},
-            dedupe_key=f"thread:{message.incident_id}:{message.channel}:{key}",
-            exc=error,
-        )
-        return False
+        work = ThreadReply(thread_ts, tuple(lines), message.incident_id, broadcast, tuple(blocks))
+        if not send:
+            self.defer(work, message.channel, key=key, exc=None)
+            return False
+        try:
+            self.send_reply(message.channel, work)
+        except SlackError as exc:
+            self.defer(work, message.channel, key=key, exc=exc)
+            return False
+        return True
+
+    def reply(
+        self,
+        incident_id: str,
+        lines: Sequence[str],
+        *,
+        key: str,
+        channel: str | None = None,
+        broadcast: bool = False,
+        blocks: Sequence[dict[str, object]] = (),
+    ) -> int:
+        """Post a thread reply under the incident's message in `channel` (None: in every channel it has
+        one, card or storm digest), optionally broadcast to the channel; returns how many were sent now
+        (the rest are queued in the outbox and retried). `lines` are the reply's text (a note of them,
+        unless `blocks` are given); `key` names this reply, so asking twice with the same key queues it
+        once.
+
+        The one API for any part of the bot that adds to an incident's thread (reminders, actions).
+        """
+        sent = 0
+        for message in self.store.messages_for(incident_id):
+            if message.is_posted and message.ts and channel in (None, message.channel):
+                sent += self.thread(message, lines, key, broadcast=broadcast, blocks=blocks)
+        return sent
+
+    def send_reply(self, channel: str, work: ThreadReply) -> str:
+        """The reply itself, no outbox: raises what Slack raised."""
+        note = thread_note(work.lines)
+        if work.blocks:
+            note = MessagePayload(text=note.text, blocks=[dict(b) for b in work.blocks])
+        return self.gateway.post_message(channel, note, thread_ts=work.thread_ts, broadcast=work.broadcast)
 
     # -- storm digests ---------------------------------------------------------------------------
 
@@ -150,15 +187,7 @@ class CardSender:
         except SlackError as exc:
             if not defer:
                 raise
-            ids = sorted(i.id for i in incidents)
-            self.defer(
-                kind=OutboxKind.POST,
-                channel=channel,
-                incident_id=None,
-                payload={"digest": ids},
-                dedupe_key=f"digest:{channel}:{ids[0]}",
-                exc=exc,
-            )
+            self.defer(PostDigest(tuple(sorted(i.id for i in incidents))), channel, exc=exc)
             return False
         now = self._clock()
         for incident in incidents:
@@ -182,53 +211,29 @@ class CardSender:
         except (SlackError, CoralogixError) as exc:
             if not defer:
                 raise
-            self.defer(
-                kind=OutboxKind.UPDATE,
-                channel=channel,
-                incident_id=None,
-                payload={"digest_ts": ts},
-                dedupe_key=f"digest-update:{channel}:{ts}",
-                exc=exc,
-            )
+            self.defer(UpdateDigest(ts), channel, exc=exc)
             return False
         self._metrics.incidents_updated.inc()
         return True
 
     # -- the outbox ------------------------------------------------------------------------------
 
-    def defer(
-        self,
-        *,
-        kind: OutboxKind,
-        channel: str,
-        incident_id: str | None,
-        payload: dict[str, object],
-        dedupe_key: str,
-        exc: Exception | None,
-    ) -> None:
-        """Queue Slack work in the outbox: after the Retry-After of `exc`, a short wait, or at once.
+    def defer(self, work: Work, channel: str, *, key: str = "", exc: Exception | None) -> None:
+        """Queue Slack work in the outbox: after the Retry-After of `exc`, the first backoff, or at once.
 
         Work Slack refused for good (`SlackPermanentError`) is dropped instead: logged and counted.
         """
+        what = f"{type(work).__name__} in {channel} ({incident_of(work) or 'digest'})"
         if isinstance(exc, SlackPermanentError):
-            log.warning("Slack %s in %s dropped (%s): %s", kind.value, channel, incident_id or "digest", exc)
+            log.warning("Slack %s dropped: %s", what, exc)
             self._metrics.slack_dropped.labels(reason=exc.error).inc()
             return
         if exc is None:
             delay = 0.0
-        elif isinstance(exc, SlackRateLimitedError):
-            delay = exc.retry_after
         else:
-            delay = FIRST_RETRY_SECONDS
-        why = exc or "the bot is shutting down"
-        log.warning("Slack %s in %s deferred (%s): %s", kind.value, channel, incident_id or "digest", why)
+            retry_after = exc.retry_after if isinstance(exc, SlackRateLimitedError) else None
+            delay = SLACK_WORK.delay(0, retry_after=retry_after)
+        log.warning("Slack %s deferred: %s", what, exc or "the bot is shutting down")
         self.store.enqueue(
-            NewOutboxItem(
-                kind=kind,
-                channel=channel,
-                payload=payload,
-                dedupe_key=dedupe_key,
-                incident_id=incident_id,
-                not_before=self._clock() + timedelta(seconds=delay),
-            )
+            to_outbox(work, channel, key=key, not_before=self._clock() + timedelta(seconds=delay))
         )

@@ -1,15 +1,14 @@
 """One Coralogix rpc with the bot's rules, shared by the Incidents and the Cases clients.
 
 Every call carries `authorization: Bearer <key>` (the team key, or the caller's own) and a deadline.
-Reads are retried with exponential backoff on UNAVAILABLE only; writes are never retried, since a
-write that reached the server before the connection broke must not be repeated. A failed call becomes
-one of the bot's own errors (`bot.coralogix.errors.translate`).
+Reads are retried on UNAVAILABLE only, with the bot's one backoff policy (`bot/backoff.py`); writes are
+never retried, since a write that reached the server before the connection broke must not be repeated. A
+failed call becomes one of the bot's own errors (`bot.coralogix.errors.translate`).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ import grpc
 from google.protobuf.message import Message
 from pydantic import SecretStr
 
+from bot.backoff import CORALOGIX_READS, Backoff
 from bot.coralogix.errors import code_name, translate
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ class RpcCaller:
         self.team_key = reveal(api_key)
         self.timeout = timeout
         self.read_retries = read_retries
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
+        # the bot's one retry policy, with this client's base and cap (the deadline counts from the 1st try)
+        self._policy = Backoff(base=backoff_base, cap=backoff_max, deadline=CORALOGIX_READS.deadline)
         self._observer = observer
 
     def call(
@@ -76,6 +76,7 @@ class RpcCaller:
         metadata = (("authorization", f"Bearer {key}"),)
         retries_left = self.read_retries if read else 0
         attempt = 0
+        first = time.monotonic()
         while True:
             started = time.perf_counter()
             try:
@@ -83,8 +84,9 @@ class RpcCaller:
             except grpc.RpcError as exc:
                 code = code_name(exc)
                 self._observe(rpc, code, time.perf_counter() - started)
-                if code == "UNAVAILABLE" and attempt < retries_left:
-                    delay = self._backoff(attempt)
+                delay = self._policy.delay(attempt)
+                in_time = not self._policy.gives_up(time.monotonic() - first, delay)
+                if code == "UNAVAILABLE" and attempt < retries_left and in_time:
                     attempt += 1
                     logger.info(
                         "Coralogix %s unavailable; retry %d of %d in %.2fs", rpc, attempt, retries_left, delay
@@ -94,11 +96,6 @@ class RpcCaller:
                 raise translate(exc, rpc, ids, secrets=(key,)) from exc
             self._observe(rpc, "OK", time.perf_counter() - started)
             return response
-
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: half to all of base * 2**attempt, capped."""
-        ceiling = min(self._backoff_max, self._backoff_base * (2.0**attempt))
-        return ceiling * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
 
     def _observe(self, rpc: str, code: str, seconds: float) -> None:
         if self._observer is None:

@@ -192,7 +192,7 @@ class CommandRouter:
         reply.send(self._incident_with_events(found))
 
     def _incident_with_events(self, details: IncidentDetails) -> MessagePayload:
-        card = self._deps.publisher.card(details.incident)
+        card = self._deps.cards.card(details.incident)
         if details.events:
             lines = [describe_event(e, self._deps.slack_user_of) for e in details.events]
             events = notice_message("*Latest events*, oldest first\n" + "\n".join(lines))

@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.actions import ActionService, IncidentQueries, ThreadNotes
+from bot.cards.refresh import CardRefresher
 from bot.listeners.pace import PerUserPace
 from bot.listeners.work import BackgroundWork
 from bot.notify.report_answers import ReportAnswers
-from bot.notify.publisher import CardPublisher
 from bot.personal_keys import PersonalKeys
 from bot.reminders.snooze import Snoozes
 from bot.slack.blocks import SlackUserOf
@@ -24,7 +24,7 @@ class Interactivity:
     queries: IncidentQueries
     keys: PersonalKeys
     gateway: SlackGateway
-    publisher: CardPublisher
+    cards: CardRefresher
     slack_user_of: SlackUserOf
     work: BackgroundWork
     command: str = "/cx"

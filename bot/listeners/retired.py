@@ -71,7 +71,7 @@ def _redraw(deps: Interactivity, user: str, incident_id: str, reply: Reply) -> N
     if isinstance(found, Missing):
         reply.notice(f"{UNKNOWN} {found.reason}")
         return
-    deps.publisher.refresh(found.incident, [])
+    deps.cards.refresh(found.incident, [])
     reply.notice(REDRAWN)
 
 

@@ -1,4 +1,4 @@
-"""What changed on an incident since the bot last looked: thread lines for people, a fingerprint for the card.
+"""What changed on an incident since the bot last looked: the thread lines that tell people.
 
 Pure functions: the poller passes the incident as last seen, the incident now, and only the events it has
 not seen yet.
@@ -6,29 +6,11 @@ not seen yet.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import EventKind, Incident, IncidentEvent, State, Status
-from bot.slack.blocks import SlackUserOf, describe_event, event_by, incident_card, nobody, user_ref
-
-
-def fingerprint(incident: Incident) -> str:
-    """A short stable hash of the card as rendered: equal fingerprints mean the card needs no update.
-
-    It hashes the card itself (without mentions, link, "Updated" stamp or rendering token), so it moves
-    exactly when the card would, including after a change in how cards are drawn.
-    """
-    card = incident_card(incident, rendering="")
-    canonical = json.dumps(
-        {"text": card.text, "blocks": card.blocks, "metadata": card.metadata},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+from bot.slack.blocks import SlackUserOf, describe_event, event_by, nobody, user_ref
 
 
 @dataclass

@@ -6,8 +6,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.backoff import POLLS
 from bot.errors import CoralogixError
 from bot.health import Readiness
 from bot.metrics import Metrics
@@ -17,7 +19,6 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 LEASE = "poller"
-MAX_BACKOFF_SECONDS = 300.0
 
 
 def lease_ttl(interval: float) -> float:
@@ -49,6 +50,8 @@ class PollJob:
         self._before_poll = before_poll
         self._probe = probe
         self.lease_ttl = lease_ttl(interval)
+        # the one retry policy, starting at one interval: the first retry is the next scheduled poll
+        self._backoff = replace(POLLS, base=interval, cap=max(POLLS.cap, interval))
         self._failures = 0
         self._resume_at = 0.0
         self._held = False
@@ -106,7 +109,7 @@ class PollJob:
             result = self._poller.poll_once()
         except CoralogixError as exc:
             self._failures += 1
-            backoff = min(MAX_BACKOFF_SECONDS, self._interval * 2 ** min(self._failures - 1, 8))
+            backoff = max(self._interval, self._backoff.delay(self._failures - 1))
             self._resume_at = time.monotonic() + backoff - self._interval
             self._readiness.coralogix_failed(str(exc))
             self._metrics.poll_errors.labels(reason=exc.code or "coralogix").inc()

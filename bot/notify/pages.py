@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+from bot.cards.fingerprint import fingerprint
 from bot.domain import Incident
-from bot.notify.changes import fingerprint
 from bot.notify.publisher import CardPublisher, PublishStats
 from bot.store import Store
 

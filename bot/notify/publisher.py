@@ -15,18 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.config import RoutingConfig
+from bot.cards.fingerprint import fingerprint
+from bot.cards.lanes import MAX_PARALLEL, run_lanes
+from bot.cards.outbox import OutboxWorker
+from bot.cards.refresh import snapshot_of
+from bot.cards.routing import Delivery, Routes
+from bot.cards.sender import CardSender
 from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Assignment, Incident, IncidentEvent, Severity, Status
 from bot.errors import CoralogixError
 from bot.metrics import Metrics
-from bot.notify.changes import describe_changes, fingerprint
-from bot.notify.lanes import MAX_PARALLEL, run_lanes
-from bot.notify.retries import OutboxWorker
-from bot.notify.routing import Delivery, channels_for
-from bot.notify.sender import CardSender
-from bot.slack.blocks import MessagePayload
-from bot.slack.gateway import SlackGateway
+from bot.notify.changes import describe_changes
 from bot.store import Store
 from bot.store.rows import MessageKind, MessageRow, Snapshot
 
@@ -89,76 +88,33 @@ def is_postable(incident: Incident) -> bool:
     return incident.is_open and incident.status in (Status.TRIGGERED, Status.ACKNOWLEDGED, Status.UNSPECIFIED)
 
 
-def snapshot_of(
-    incident: Incident, event_count: int, channels: Sequence[str], print_: str | None = None
-) -> Snapshot:
-    return Snapshot(
-        incident_id=incident.id,
-        status=incident.status,
-        state=incident.state,
-        severity=incident.severity,
-        assignee=incident.assignee,
-        muted=incident.is_muted,
-        closed=incident.is_closed,
-        last_state_update_time=incident.last_state_update_time,
-        fingerprint=print_ or fingerprint(incident),
-        seen_event_count=event_count,
-        channels=tuple(channels),
-    )
-
-
 class CardPublisher:
+    """Decides what Slack needs from a poll's incidents; `sender` and `outbox` (the cards layer) send it."""
+
     def __init__(
         self,
         *,
         store: Store,
-        gateway: SlackGateway,
+        sender: CardSender,
+        outbox: OutboxWorker,
         client: CoralogixBackend,
-        routing: RoutingConfig,
-        default_channel: str | None,
-        team_url: str | None,
+        routes: Routes,
         slack_user_of: Callable[[str], str | None],
         metrics: Metrics,
         replica_id: str,
         clock: Callable[[], datetime],
         storm_threshold: int = 10,
-        outbox_lock_seconds: float = 30.0,
     ) -> None:
         self._store = store
+        self.sender = sender
+        self._outbox = outbox
         self._client = client
-        self._routing = routing
-        self._default_channel = default_channel
+        self._routes = routes
         self._slack_user_of = slack_user_of
         self._metrics = metrics
         self._replica = replica_id
         self._clock = clock
         self._storm_threshold = storm_threshold
-        self.sender = CardSender(
-            store=store,
-            gateway=gateway,
-            client=client,
-            team_url=team_url,
-            slack_user_of=slack_user_of,
-            metrics=metrics,
-            clock=clock,
-        )
-        self._outbox = OutboxWorker(
-            sender=self.sender,
-            metrics=metrics,
-            replica_id=replica_id,
-            clock=clock,
-            lock_seconds=outbox_lock_seconds,
-            mentions_for=self._mentions_for,
-        )
-
-    def _mentions_for(self, incident: Incident, channel: str) -> tuple[str, ...]:
-        for delivery in channels_for(incident, self._routing, self._default_channel):
-            if delivery.channel == channel:
-                return delivery.mentions
-        return ()
-
-    def card(self, incident: Incident, mentions: Sequence[str] = ()) -> MessagePayload:
-        return self.sender.card(incident, mentions)
 
     def drain_outbox(self, limit: int = 100) -> int:
         return self._outbox.drain(limit)
@@ -209,7 +165,7 @@ class CardPublisher:
             ):
                 continue  # nothing a card shows has changed, nor has anything happened to it
             existing = {m.channel: m for m in messages.get(incident.id, [])}
-            deliveries = channels_for(incident, self._routing, self._default_channel)
+            deliveries = self._routes.deliveries(incident)
             if snapshot is None:
                 stats.new += 1
                 created = incident.created_at
@@ -321,32 +277,3 @@ class CardPublisher:
             self.sender.thread(message, lines, key)
 
         return task
-
-    # -- after an action from Slack --------------------------------------------------------------
-
-    def refresh(self, incident: Incident, lines: Sequence[str]) -> list[MessageRow]:
-        """Update every message of the incident and add `lines` to each card's thread; returns the
-        messages it found (cards and digests), for whatever else the caller adds to their threads.
-
-        The snapshot moves on first, so a poll running meanwhile does not describe the same change again.
-        Its channels are the incident's routes now, as a poll would write them; the old snapshot is read
-        only when Coralogix does not give the event count, to keep the count it had.
-        """
-        try:
-            event_count = len(self._client.get_incident_events(incident.id))
-        except CoralogixError as exc:
-            log.warning("could not read the events of %s: %s", incident.id, exc)
-            snapshot = self._store.get_snapshot(incident.id)
-            event_count = snapshot.seen_event_count if snapshot else 0
-        channels = [d.channel for d in channels_for(incident, self._routing, self._default_channel)]
-        self._store.upsert_snapshot(snapshot_of(incident, event_count, channels))
-        posted = [m for m in self._store.messages_for(incident.id) if m.is_posted and m.ts]
-        for message in posted:
-            assert message.ts is not None
-            if message.kind is MessageKind.DIGEST:
-                self.sender.update_digest(message.channel, message.ts, {incident.id: incident})
-                continue
-            self.sender.update_card(incident, message)
-            if lines:
-                self.sender.thread(message, lines, f"action:{event_count}")
-        return posted

@@ -2,7 +2,6 @@
 
 from bot.store.errors import StoreError, StoreUnavailableError
 from bot.store.migrations import MIGRATIONS, Migration, head_version
-from bot.store.outbox import retry_delay
 from bot.store.rows import (
     CachedIdentity,
     MessageKind,
@@ -32,5 +31,4 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "head_version",
-    "retry_delay",
 ]

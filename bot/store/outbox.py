@@ -18,23 +18,7 @@ from bot.store.rows import NewOutboxItem, OutboxItem, OutboxKind
 from bot.store.tables import outbox as t
 
 DEFAULT_LOCK_SECONDS = 120.0
-RETRY_BASE_SECONDS = 2.0
-RETRY_CAP_SECONDS = 600.0
 MAX_ERROR_LENGTH = 2000
-
-
-def retry_delay(
-    attempts: int,
-    retry_after: float | None = None,
-    *,
-    base: float = RETRY_BASE_SECONDS,
-    cap: float = RETRY_CAP_SECONDS,
-) -> timedelta:
-    """How long to wait before the next attempt: Slack's Retry-After when given, else doubling backoff."""
-    if retry_after is not None and retry_after >= 0:
-        return timedelta(seconds=retry_after)
-    exponent = max(attempts, 1) - 1
-    return timedelta(seconds=min(cap, base * 2 ** min(exponent, 32)))
 
 
 class OutboxQueries(StoreBase):
@@ -88,7 +72,7 @@ class OutboxQueries(StoreBase):
             return conn.execute(delete(t).where(t.c.id == item_id)).rowcount == 1
 
     def reschedule(self, item_id: int, next_at: datetime, error: str | None = None) -> bool:
-        """Try again at `next_at` (see `retry_delay`), keeping the reason the last attempt failed."""
+        """Try again at `next_at` (see `bot.backoff`), keeping the reason the last attempt failed."""
         stmt = (
             update(t)
             .where(t.c.id == item_id)

@@ -24,10 +24,16 @@ class MessageKind(StrEnum):
 
 
 class OutboxKind(StrEnum):
-    POST = "post"
-    UPDATE = "update"
-    THREAD = "thread"
+    """What an outbox item asks for; its payload's shape is `bot.cards.work`'s for that kind."""
+
+    CARD = "card"  # post an incident's card
+    CARD_UPDATE = "card_update"  # redraw an incident's card (chat.update)
+    THREAD = "thread"  # a reply in a card's thread
+    DIGEST = "digest"  # post a storm digest
+    DIGEST_UPDATE = "digest_update"  # redraw a storm digest
     EPHEMERAL = "ephemeral"
+    POST = "post"  # written before the kinds above: a card, or a digest when the payload names "digest"
+    UPDATE = "update"  # written before the kinds above: a card, or a digest when it names "digest_ts"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 
 from bot.actions import ActionService, IncidentFinder, ThreadNotes
 from bot.actions.authority import Authority, UserGroups
+from bot.cards import CardRefresher, CardSender, Routes
 from bot.config import RoutingConfig
 from bot.coralogix.backend import CoralogixBackend
 from bot.coralogix.channel import open_channel
@@ -20,7 +21,6 @@ from bot.coralogix.client import IncidentsClient
 from bot.identity import IdentityResolver
 from bot.metrics import Metrics
 from bot.notify.directory import SlackUserDirectory
-from bot.notify.publisher import CardPublisher
 from bot.personal_keys import PersonalKeys, key_check
 from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
@@ -94,7 +94,8 @@ class Parts:
     """The service and what it was built from, for tests to look at."""
 
     service: ActionService
-    publisher: CardPublisher
+    sender: CardSender
+    routes: Routes
     keys: PersonalKeys
     identities: IdentityResolver
     notes_pool: ThreadPoolExecutor
@@ -127,18 +128,17 @@ def build(
             {u.slack: u.coralogix for u in config.users}, gateway.lookup_user_by_email
         )
         metrics = Metrics()
-        publisher = CardPublisher(
+        sender = CardSender(
             store=store,
             gateway=gateway,
             client=client,
-            routing=config,
-            default_channel=None,
             team_url=None,
             slack_user_of=directory.slack_user_of,
             metrics=metrics,
-            replica_id="test",
             clock=utcnow,
         )
+        routes = Routes(config)
+        cards = CardRefresher(store=store, client=client, sender=sender, routes=routes)
         identities = IdentityResolver(config, store, gateway.user_profile)
         key = encryption_key if fernet_key == "default" else fernet_key
         keys = PersonalKeys(store, Fernet(key) if key else None, key_check(client))
@@ -151,8 +151,8 @@ def build(
             keys=keys,
             authority=Authority(config, UserGroups(gateway.usergroup_members)),
             store=store,
-            publisher=publisher,
-            notes=ThreadNotes(store, publisher.sender, pool),
+            cards=cards,
+            notes=ThreadNotes(store, sender, pool),
             slack_user_of=directory.slack_user_of,
             metrics=metrics,
             require_personal_key=require_personal_key,
@@ -162,7 +162,7 @@ def build(
             # (stored as `/cx connect` stores them, without its check call, so tests count calls as before).
             for slack_id, user, raw in (("U0ALICE", "alice", "cx-alice-key"), ("U0BOB", "bob", "cx-bob-key")):
                 store.save_personal_key(slack_id, Fernet(key).encrypt(raw.encode()), f"{user}@example.com")
-        return Parts(service, publisher, keys, identities, pool, store)
+        return Parts(service, sender, routes, keys, identities, pool, store)
 
     yield make
     for pool in pools:

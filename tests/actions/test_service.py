@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import grpc
 import pytest
 
 from bot.actions import CoralogixUserTarget, Me, OutcomeKind, SlackUserTarget
+from bot.cards import snapshot_of
 from bot.config import Action
 from bot.coralogix.client import IncidentsClient
 from bot.coralogix.pb import incidents_service_pb2 as svc
@@ -32,9 +35,13 @@ def writes(sim: SimulatedCoralogix) -> list[str]:
 
 
 def post_cards(parts: Parts, client: IncidentsClient, *incident_ids: str) -> None:
-    """The poller's path: cards for these incidents in their routed channels."""
-    incidents = list(client.batch_get_incidents(list(incident_ids)).found.values())
-    parts.publisher.publish(incidents, allow_new_since=None)
+    """As the poller leaves them: each incident's card claimed and posted in its routed channels."""
+    for incident in client.batch_get_incidents(list(incident_ids)).found.values():
+        deliveries = parts.routes.deliveries(incident)
+        for delivery in deliveries:
+            parts.store.claim_messages([(incident.id, delivery.channel)], "poller", datetime.now(UTC))
+            assert parts.sender.post_card(incident, delivery.channel, delivery.mentions)
+        parts.store.upsert_snapshot(snapshot_of(incident, 0, [d.channel for d in deliveries]))
 
 
 def card(workspace: SlackWorkspace, channel: str, incident_id: str) -> SlackMessage:

@@ -14,7 +14,7 @@ from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import RunningSlackSandbox
 from bot.slack.blocks import MessagePayload
 from bot.store import NewOutboxItem, OutboxKind, Store
-from tests.notify.test_repairs import CHANNEL, _incidents, _replica
+from tests.cards.test_repairs import CHANNEL, _incidents, _replica
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_a_card_slack_refuses_for_good_is_not_queued(
     replica = _replica("r", store, client, slack)
     [incident] = _incidents(coralogix, client, 1)
     slack.workspace.faults.error("chat.postMessage", "is_archived")
-    assert not replica.publisher.sender.post_card(incident, CHANNEL, [])
+    assert not replica.sender.post_card(incident, CHANNEL, [])
     assert store.pending_count() == 0
 
 
@@ -81,7 +81,7 @@ def test_queued_work_refused_for_good_or_too_old_is_dropped_and_counted(
     store.enqueue(NewOutboxItem(OutboxKind.THREAD, CHANNEL, {"lines": ["x"], "thread_ts": "1.1"}), now=old)
     slack.workspace.faults.error("chat.postMessage", "msg_too_long")
 
-    replica.publisher.drain_outbox()
+    replica.outbox.drain()
 
     assert store.pending_count() == 0
     text = replica.gateway._metrics.render().decode()

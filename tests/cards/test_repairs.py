@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.cards import CardSender, OutboxWorker, Routes
 from bot.coralogix.client import IncidentsClient, connect
 from bot.domain import Incident
 from bot.metrics import Metrics
-from bot.notify.publisher import CardPublisher
 from bot.routing_file import RoutingConfig
 from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
@@ -25,7 +25,8 @@ MENTION = "<!subteam^S0ONCALL>"
 
 @dataclass
 class Replica:
-    publisher: CardPublisher
+    sender: CardSender
+    outbox: OutboxWorker
     gateway: SlackGateway
 
 
@@ -47,22 +48,24 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def _replica(name: str, store: Store, client: IncidentsClient, slack: RunningSlackSandbox) -> Replica:
     metrics = Metrics()
     gateway = SlackGateway(build_web_client(SANDBOX_BOT_TOKEN, slack.api_url), metrics, pace_seconds=0)
-    publisher = CardPublisher(
+    sender = CardSender(
         store=store,
         gateway=gateway,
         client=client,
-        routing=RoutingConfig.model_validate(
-            {"routes": [{"name": "all", "channels": [CHANNEL], "mention": [MENTION]}]}
-        ),
-        default_channel=None,
         team_url=None,
         slack_user_of=lambda _user: None,
         metrics=metrics,
-        replica_id=name,
         clock=lambda: datetime.now(UTC),
-        storm_threshold=3,
     )
-    return Replica(publisher, gateway)
+    routes = Routes(
+        RoutingConfig.model_validate(
+            {"routes": [{"name": "all", "channels": [CHANNEL], "mention": [MENTION]}]}
+        )
+    )
+    outbox = OutboxWorker(
+        sender=sender, routes=routes, metrics=metrics, replica_id=name, clock=lambda: datetime.now(UTC)
+    )
+    return Replica(sender, outbox, gateway)
 
 
 def _incidents(coralogix: RunningCoralogixSandbox, client: IncidentsClient, count: int) -> list[Incident]:
@@ -89,14 +92,14 @@ def test_a_message_that_landed_is_recorded_not_posted_again(
         [(i.id, CHANNEL) for i in incidents], "dead", datetime.now(UTC) - timedelta(minutes=1)
     )
     if digest:
-        ts = dead.gateway.post_message(CHANNEL, dead.publisher.sender.digest(incidents))
+        ts = dead.gateway.post_message(CHANNEL, dead.sender.digest(incidents))
     else:
-        ts = dead.gateway.post_message(CHANNEL, dead.publisher.card(incidents[0]))
+        ts = dead.gateway.post_message(CHANNEL, dead.sender.card(incidents[0]))
     posts = _posts(slack)
 
     heir = _replica("heir", store, client, slack)
-    assert heir.publisher.repair_claims(timedelta(seconds=30)) == len(incidents)
-    heir.publisher.drain_outbox()
+    assert heir.outbox.repair_claims(timedelta(seconds=30)) == len(incidents)
+    heir.outbox.drain()
 
     assert _posts(slack) == posts  # found through its metadata: nothing posted again
     for incident in incidents:
@@ -113,13 +116,13 @@ def test_a_message_that_never_landed_is_posted_once(
     [incident] = _incidents(coralogix, client, 1)
     store.claim_messages([(incident.id, CHANNEL)], "dead", datetime.now(UTC) - timedelta(minutes=1))
     heir = _replica("heir", store, client, slack)
-    assert heir.publisher.repair_claims(timedelta(seconds=30)) == 1
-    heir.publisher.drain_outbox()
+    assert heir.outbox.repair_claims(timedelta(seconds=30)) == 1
+    heir.outbox.drain()
     assert _posts(slack) == 1
     [card] = slack.workspace.messages(CHANNEL)
     assert MENTION in card.text + str(card.blocks)  # still the channel's first post of it
-    assert heir.publisher.repair_claims(timedelta(seconds=30)) == 0  # nothing left to repair
-    heir.publisher.drain_outbox()
+    assert heir.outbox.repair_claims(timedelta(seconds=30)) == 0  # nothing left to repair
+    heir.outbox.drain()
     assert _posts(slack) == 1
     row = store.message(incident.id, CHANNEL)
     assert row is not None
@@ -132,6 +135,6 @@ def test_a_fresh_claim_of_another_replica_is_left_alone(
     [incident] = _incidents(coralogix, client, 1)
     store.claim_messages([(incident.id, CHANNEL)], "busy", datetime.now(UTC))
     heir = _replica("heir", store, client, slack)
-    assert heir.publisher.repair_claims(timedelta(seconds=30)) == 0
-    heir.publisher.drain_outbox()
+    assert heir.outbox.repair_claims(timedelta(seconds=30)) == 0
+    heir.outbox.drain()
     assert _posts(slack) == 0

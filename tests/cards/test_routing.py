@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from bot.cards.routing import Delivery, channels_for
 from bot.config import RoutingConfig
 from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL, Incident, Severity
-from bot.notify.routing import Delivery, channels_for
 from bot.routing_file import route_matches
 
 

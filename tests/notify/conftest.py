@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.cards import CardSender, OutboxWorker, Routes
 from bot.coralogix.backend import ApiName, CoralogixBackend, make_backend
 from bot.coralogix.channel import open_channel
 from bot.metrics import Metrics
@@ -54,17 +55,31 @@ class World:
         metrics = Metrics()
         web_client = build_web_client(SANDBOX_BOT_TOKEN, self.slack.api_url)
         gateway = SlackGateway(web_client, metrics, pace_seconds=0)
-        publisher = CardPublisher(
+        clock = lambda: datetime.now(UTC)  # noqa: E731
+        replica = f"replica-{id(store)}"
+        # no route and no default channel: nothing is posted, every incident is only tracked
+        routes = Routes(RoutingConfig.model_validate({"routes": []}))
+        sender = CardSender(
             store=store,
             gateway=gateway,
             client=backend,
-            routing=RoutingConfig.model_validate({"routes": []}),
-            default_channel=None,  # no route: nothing is posted, every incident is only tracked
             team_url=None,
             slack_user_of=lambda _user: None,
             metrics=metrics,
-            replica_id=f"replica-{id(store)}",
-            clock=lambda: datetime.now(UTC),
+            clock=clock,
+        )
+        publisher = CardPublisher(
+            store=store,
+            sender=sender,
+            outbox=OutboxWorker(
+                sender=sender, routes=routes, metrics=metrics, replica_id=replica, clock=clock
+            ),
+            client=backend,
+            routes=routes,
+            slack_user_of=lambda _user: None,
+            metrics=metrics,
+            replica_id=replica,
+            clock=clock,
         )
         options.setdefault("backfill", timedelta(minutes=60))
         return Poller(

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from bot.cards.fingerprint import fingerprint
 from bot.domain import (
     ALERT_NAME_LABEL,
     APPLICATION_LABEL,
@@ -23,7 +24,7 @@ from bot.domain import (
     State,
     Status,
 )
-from bot.notify.changes import describe_changes, fingerprint
+from bot.notify.changes import describe_changes
 from bot.slack.blocks import describe_event, incident_card
 
 CREATED = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)

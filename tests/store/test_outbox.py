@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.store import NewOutboxItem, OutboxItem, OutboxKind, Store, retry_delay
+from bot.store import NewOutboxItem, OutboxItem, OutboxKind, Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -82,7 +82,7 @@ def test_limit_and_order(store: Store) -> None:
 def test_reschedule_and_complete(store: Store) -> None:
     store.enqueue(work(1), T0)
     (item,) = store.due_items(T0)
-    retry_at = T0 + retry_delay(item.attempts, retry_after=30)
+    retry_at = T0 + timedelta(seconds=30)
     assert store.reschedule(item.id, retry_at, "ratelimited" + "!" * 5000) is True
     assert store.due_items(retry_at - timedelta(seconds=1)) == []
     (again,) = store.due_items(retry_at)
@@ -147,13 +147,3 @@ def test_a_locked_item_is_skipped_not_waited_for(postgres_url: str) -> None:
     finally:
         locker.dispose()
         store.close()
-
-
-def test_retry_delay_doubles_up_to_a_cap_and_honours_retry_after() -> None:
-    assert [retry_delay(n).total_seconds() for n in range(1, 6)] == [2, 4, 8, 16, 32]
-    assert retry_delay(0) == timedelta(seconds=2)
-    assert retry_delay(50) == timedelta(seconds=600)
-    assert retry_delay(1000) == timedelta(seconds=600)
-    assert retry_delay(3, retry_after=42) == timedelta(seconds=42)
-    assert retry_delay(3, retry_after=0) == timedelta(0)
-    assert retry_delay(2, base=1, cap=3) == timedelta(seconds=2)

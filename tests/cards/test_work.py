@@ -1,0 +1,137 @@
+"""The typed outbox: every kind of work survives the outbox table, rows of the untyped outbox still read
+as the work they stood for, and deferred work waits as the one backoff policy says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.backoff import SLACK_WORK
+from bot.cards import CardSender
+from bot.cards.work import (
+    PostCard,
+    PostDigest,
+    ThreadReply,
+    UnknownWorkError,
+    UpdateCard,
+    UpdateDigest,
+    Work,
+    from_outbox,
+    to_outbox,
+)
+from bot.coralogix.client import IncidentsClient, connect
+from bot.metrics import Metrics
+from bot.sandbox.coralogix import RunningCoralogixSandbox
+from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
+from bot.slack.gateway import SlackGateway, build_web_client
+from bot.store import NewOutboxItem, OutboxKind, Store
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CHANNEL = "C0PAYMENTS"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
+    store.create_schema()
+    yield store
+    store.close()
+
+
+EVERY_KIND: list[Work] = [
+    PostCard("inc-1", ("<!here>",), verify=True, since=T0),
+    PostCard("inc-2"),
+    UpdateCard("inc-3"),
+    ThreadReply("1.5", ("acked", "assigned"), "inc-4"),
+    ThreadReply("1.6", ("still open",), "inc-5", broadcast=True, blocks=({"type": "divider"},)),
+    PostDigest(("inc-6", "inc-7")),
+    UpdateDigest("1.7"),
+]
+
+
+@pytest.mark.parametrize("work", EVERY_KIND, ids=lambda w: type(w).__name__)
+def test_every_kind_of_work_reads_back_as_itself(store: Store, work: Work) -> None:
+    store.enqueue(to_outbox(work, CHANNEL, key="k"), T0)
+    [item] = store.due_items(T0)
+    assert from_outbox(item) == work
+    assert item.channel == CHANNEL
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "incident_id", "work"),
+    [
+        (
+            OutboxKind.POST,
+            {"mentions": ["<!here>"], "verify": False},
+            "inc-1",
+            PostCard("inc-1", ("<!here>",)),
+        ),
+        (
+            OutboxKind.POST,
+            {"mentions": [], "verify": True, "since": T0.isoformat()},
+            "inc-1",
+            PostCard("inc-1", verify=True, since=T0),
+        ),
+        (OutboxKind.POST, {"digest": ["inc-1", "inc-2"]}, None, PostDigest(("inc-1", "inc-2"))),
+        (OutboxKind.UPDATE, {}, "inc-1", UpdateCard("inc-1")),
+        (OutboxKind.UPDATE, {"digest_ts": "1.2"}, None, UpdateDigest("1.2")),
+        (
+            OutboxKind.THREAD,
+            {"lines": ["x"], "thread_ts": "1.1"},
+            "inc-1",
+            ThreadReply("1.1", ("x",), "inc-1"),
+        ),
+    ],
+)
+def test_rows_of_the_untyped_outbox_read_as_the_work_they_stood_for(
+    store: Store, kind: OutboxKind, payload: dict[str, object], incident_id: str | None, work: Work
+) -> None:
+    store.enqueue(NewOutboxItem(kind, CHANNEL, payload, dedupe_key="old", incident_id=incident_id), T0)
+    [item] = store.due_items(T0)
+    assert from_outbox(item) == work
+
+
+def test_a_row_no_handler_knows_is_refused(store: Store) -> None:
+    store.enqueue(NewOutboxItem(OutboxKind.EPHEMERAL, CHANNEL, {}), T0)
+    store.enqueue(NewOutboxItem(OutboxKind.THREAD, CHANNEL, {"lines": []}, dedupe_key="no-ts"), T0)
+    for item in store.due_items(T0):
+        with pytest.raises(UnknownWorkError):
+            from_outbox(item)
+
+
+def test_the_same_work_is_queued_once(store: Store) -> None:
+    assert store.enqueue(to_outbox(UpdateCard("inc-1"), CHANNEL), T0)
+    assert not store.enqueue(to_outbox(UpdateCard("inc-1"), CHANNEL), T0)
+    assert store.enqueue(to_outbox(UpdateCard("inc-1"), "C0OTHER"), T0)
+
+
+@pytest.fixture
+def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
+    client = connect(coralogix.address, "cx-team-key", insecure=True)
+    yield client
+    client.close_channel()
+
+
+def test_deferred_work_waits_as_the_one_backoff_policy_says(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, store: Store, client: IncidentsClient
+) -> None:
+    gateway = SlackGateway(build_web_client(SANDBOX_BOT_TOKEN, slack.api_url), Metrics(), pace_seconds=0)
+    sender = CardSender(
+        store=store,
+        gateway=gateway,
+        client=client,
+        team_url=None,
+        slack_user_of=lambda _user: None,
+        metrics=Metrics(),
+        clock=lambda: T0,
+    )
+    incident = client.get_incident(coralogix.sim.create_incident(severity="error", application="shop"))
+    store.claim_message(incident.id, CHANNEL, "r")
+    slack.workspace.faults.fail("chat.postMessage", status=503, calls=10)
+    assert not sender.post_card(incident, CHANNEL, [])
+    assert store.due_items(T0 + timedelta(seconds=SLACK_WORK.ceiling(0) / 2 - 0.01)) == []
+    [item] = store.due_items(T0 + timedelta(seconds=SLACK_WORK.ceiling(0)))
+    assert from_outbox(item) == PostCard(incident.id, verify=True)  # a 5xx may have posted it after all

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import random
 import threading
-import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.coralogix.pb.cases import case_event_pb2, case_filters_pb2, case_pb2, cases_service_pb2
 from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL
@@ -42,12 +41,12 @@ from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.generator import random_content, stable_id
 from bot.sandbox.coralogix.lifecycle import work_on
 from bot.sandbox.coralogix.model import as_utc, timestamp
+from bot.sandbox.coralogix.stamps import IdsAndStamps, utc_now
 
 Check = Callable[[CaseRecord], str | None]
 Change = Callable[[CaseRecord, datetime], list[CaseEvent]]
 OrderBy = cases_service_pb2.ListCasesRequest.CaseOrderBy
 
-_MICROSECOND = timedelta(microseconds=1)
 _VIEW_CACHE_SIZE = 64
 
 
@@ -57,10 +56,6 @@ class CaseNotFound(IncidentNotFound):
     def __init__(self, case_id: str, what: str = "case") -> None:
         SandboxError.__init__(self, f"{what} {case_id} not found")
         self.incident_id = case_id
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _always(record: CaseRecord) -> str | None:
@@ -82,7 +77,7 @@ def _acknowledgeable(record: CaseRecord) -> str | None:
     return None
 
 
-class SimulatedCases(KeysAndCalls):
+class SimulatedCases(KeysAndCalls, IdsAndStamps):
     """State and control API of the simulated CasesService and CaseEventsService (rpcs: `cases_servicer`)."""
 
     api = "cases"
@@ -100,7 +95,7 @@ class SimulatedCases(KeysAndCalls):
         self._lock = threading.RLock()
         self._rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
         self._id_rng = random.Random(f"coralogix-cases-sandbox-ids:{seed}")  # noqa: S311
-        self._clock = clock or _utc_now
+        self._clock = clock or utc_now
         self._keys: dict[str, ApiKey] = default_keys(api_keys, known=CASE_PERMISSIONS, read=CASE_READ)
         self._records: dict[str, CaseRecord] = {}
         self._event_owner: dict[str, str] = {}  # event id -> case id
@@ -525,19 +520,6 @@ class SimulatedCases(KeysAndCalls):
         if event.event_data.WhichOneof("data") != "comment":
             raise InvalidRequest(f"event {event_id} is not a comment")
         return event
-
-    def _new_id(self) -> str:
-        return str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
-
-    def _next_stamp(self, at_least: datetime | None = None) -> datetime:
-        """The clock, but strictly after the previous stamp (a microsecond later within one tick)."""
-        stamp = as_utc(self._clock())
-        if at_least is not None and stamp < at_least:
-            stamp = at_least
-        if self._last_stamp is not None and stamp <= self._last_stamp:
-            stamp = self._last_stamp + _MICROSECOND
-        self._last_stamp = stamp
-        return stamp
 
     def _event(self, at: datetime, by: str | None, **data: object) -> CaseEvent:
         return new_case_event(self._new_id(), at, by, **data)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import random
 import threading
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.coralogix.pb import (
     incident_event_pb2,
@@ -46,17 +45,13 @@ from bot.sandbox.coralogix.model import (
     upsert_state_payload,
     upsert_type_of,
 )
+from bot.sandbox.coralogix.stamps import IdsAndStamps, utc_now
 
 Event = incident_event_pb2.IncidentEvent
 Check = Callable[[IncidentRecord], str | None]
 Change = Callable[[IncidentRecord, datetime], Event | None]
 
-_MICROSECOND = timedelta(microseconds=1)
 _VIEW_CACHE_SIZE = 64
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _open(record: IncidentRecord) -> str | None:
@@ -76,7 +71,7 @@ def _always(record: IncidentRecord) -> str | None:
     return None
 
 
-class SimulatedCoralogix(KeysAndCalls):
+class SimulatedCoralogix(KeysAndCalls, IdsAndStamps):
     """State and control API of the simulated IncidentsService (see `servicer.py` for the rpcs)."""
 
     api = "incidents"
@@ -99,7 +94,7 @@ class SimulatedCoralogix(KeysAndCalls):
         self._lock = threading.RLock()
         self._rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
         self._id_rng = random.Random(f"coralogix-sandbox-ids:{seed}")  # noqa: S311
-        self._clock = clock or _utc_now
+        self._clock = clock or utc_now
         self._keys: dict[str, ApiKey] = default_keys(api_keys)
         self._records: dict[str, IncidentRecord] = {}
         self._views: dict[str, query.SortedView] = {}
@@ -479,20 +474,6 @@ class SimulatedCoralogix(KeysAndCalls):
         if record is None:
             raise IncidentNotFound(incident_id)
         return record
-
-    def _new_id(self) -> str:
-        """A uuid4 drawn from the seeded generator, so a seed gives the same ids every run."""
-        return str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
-
-    def _next_stamp(self, at_least: datetime | None = None) -> datetime:
-        """The clock, but strictly after the previous stamp (a microsecond later within one tick)."""
-        stamp = as_utc(self._clock())
-        if at_least is not None and stamp < at_least:
-            stamp = at_least
-        if self._last_stamp is not None and stamp <= self._last_stamp:
-            stamp = self._last_stamp + _MICROSECOND
-        self._last_stamp = stamp
-        return stamp
 
     def _event(
         self, event_type: incident_event_pb2.IncidentEventType.ValueType, actor: Actor, **payload: object

@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.actions import ActionService, IncidentFinder, IncidentQueries, ThreadNotes
 from bot.actions.authority import Authority, UserGroups
+from bot.actions.rooms import WarRooms
 from bot.cards import CardRefresher, CardSender, OutboxWorker, Routes
 from bot.config import Settings
 from bot.coralogix.auto import AutoBackend
@@ -258,12 +259,14 @@ def build_interactivity(
     slack_user_of: SlackUserOf,
     metrics: Metrics,
     workers: int = 8,
+    replica_id: str | None = None,
 ) -> Interactivity:
     """The services behind the listeners: identity, authority, keys, actions, reads and their pools."""
     command = settings.bot_slash_command
     finder = IncidentFinder(client)
     identities = IdentityResolver(settings.routing, store, gateway.user_profile)
-    authority = Authority(settings.routing, UserGroups(gateway.usergroup_members))
+    groups = UserGroups(gateway.usergroup_members)
+    authority = Authority(settings.routing, groups)
     keys = PersonalKeys.from_secret(store, settings.bot_encryption_key, key_check(client), command=command)
     notes_pool = ThreadPoolExecutor(max_workers=THREAD_NOTE_WORKERS, thread_name_prefix="thread-notes")
     notes = ThreadNotes(store, sender, notes_pool)
@@ -282,6 +285,21 @@ def build_interactivity(
         command=command,
         team_url=settings.coralogix_team_url,
     )
+    rooms = WarRooms(
+        store=store,
+        gateway=gateway,
+        sender=sender,
+        finder=finder,
+        identities=identities,
+        authority=authority,
+        groups=groups,
+        routing=settings.routing,
+        slack_user_of=slack_user_of,
+        metrics=metrics,
+        replica_id=replica_id or new_replica_id(),
+        clock=utcnow,
+        command=command,
+    )
     return Interactivity(
         service=service,
         queries=IncidentQueries(client, finder, keys),
@@ -294,6 +312,7 @@ def build_interactivity(
         team_url=settings.coralogix_team_url,
         notes=notes,
         pools=(notes_pool,),
+        rooms=rooms,
     )
 
 
@@ -421,6 +440,7 @@ def build_runtime(
         cards=cards,
         slack_user_of=directory.slack_user_of,
         metrics=metrics,
+        replica_id=replica,
     )
     reminders, snoozes = build_reminders(
         settings, store=store, client=client, gateway=gateway, job=job, replica=replica

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, snooze, views
+from bot.listeners import actions, commands, rooms, snooze, views
 from bot.listeners.deps import Interactivity
 from bot.listeners.work import BackgroundWork
 
@@ -15,6 +15,7 @@ from bot.listeners.work import BackgroundWork
 def register_listeners(app: App, deps: Interactivity) -> None:
     commands.register(app, deps)
     snooze.register(app, deps)  # before actions: its fallback takes any action id left
+    rooms.register(app, deps)  # before actions: its fallback takes any action id left
     actions.register(app, deps)
     views.register(app, deps)
 

@@ -41,6 +41,7 @@ from bot.slack.commands import (
     ListCommand,
     ReportCommand,
     ResponseStatsCommand,
+    RoomCommand,
     ShowCommand,
     StatsCommand,
     Usage,
@@ -95,6 +96,8 @@ class CommandRouter:
             self._list(user, command, reply)
         elif isinstance(command, ShowCommand):
             self._show(user, command, reply)
+        elif isinstance(command, RoomCommand):
+            self._room(user, command, reply)
         elif isinstance(command, StatsCommand):
             self._stats(user, command, reply)
         elif isinstance(command, ResponseStatsCommand):
@@ -141,6 +144,16 @@ class CommandRouter:
             reply.error(report.refusal)
         else:
             reply.notice("\n".join(report.lines))
+
+    def _room(self, user: str, command: RoomCommand, reply: Reply) -> None:
+        if self._deps.rooms is None:
+            reply.error("War rooms are not set up on this bot.")
+            return
+        report = self._deps.rooms.open(user, command.ref)
+        if report.ok:
+            reply.notice(report.message)
+        else:
+            reply.error(report.message)
 
     # -- reads ---------------------------------------------------------------------------------------
 

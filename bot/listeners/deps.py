@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.actions import ActionService, IncidentQueries, ThreadNotes
+from bot.actions.rooms import WarRooms
 from bot.cards.refresh import CardRefresher
 from bot.listeners.pace import PerUserPace
 from bot.listeners.work import BackgroundWork
@@ -32,6 +33,7 @@ class Interactivity:
     notes: ThreadNotes | None = None
     pools: tuple[ThreadPoolExecutor, ...] = field(default=())
     pace: PerUserPace = field(default_factory=PerUserPace)
+    rooms: WarRooms | None = None  # the War room and Archive room buttons, `/cx room`
     reports: ReportAnswers | None = None  # `/cx report`, `/cx stats mtta|mttr`
     snoozes: Snoozes | None = None  # the Snooze button of reminders
 

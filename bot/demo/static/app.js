@@ -595,7 +595,11 @@
     const channel = channels.find((c) => c.id === view.channel);
     if (channel) {
       $("channel-title").textContent = channel.is_im ? "incident-bot" : `# ${channel.name}`;
-      $("channel-hint").textContent = channel.is_im ? "direct messages with the bot" : "";
+      $("channel-hint").textContent = channel.is_im
+        ? "direct messages with the bot"
+        : channel.is_archived
+          ? "archived: nothing more can be posted here"
+          : "";
       $("composer-input").placeholder = `Message ${channel.is_im ? "incident-bot" : "#" + channel.name} — try ${state.slash_command} help`;
       const box = $("messages");
       const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
@@ -655,6 +659,10 @@
       const name = document.createElement("span");
       name.textContent = channel.is_im ? "incident-bot" : `# ${channel.name}`;
       item.appendChild(name);
+      if (channel.is_archived) {
+        item.classList.add("archived");
+        name.textContent += " (archived)";
+      }
       const unread = channel.messages.length - (view.seen[channel.id] || 0);
       if (channel.id === view.channel) item.classList.add("active");
       else if (unread > 0) {

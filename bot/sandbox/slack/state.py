@@ -18,6 +18,8 @@ def workspace_state(workspace: SlackWorkspace) -> JsonObject:
                 "id": channel.id,
                 "name": channel.name,
                 "is_im": channel.is_im,
+                "is_archived": channel.is_archived,
+                "members": list(channel.members),
                 "messages": [_message_with_thread(workspace, m) for m in workspace.messages(channel.id)],
             }
             for channel in workspace.channels()

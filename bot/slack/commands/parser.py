@@ -12,6 +12,7 @@ from bot.slack.commands.records import (
     DisconnectCommand,
     HelpCommand,
     Parsed,
+    RoomCommand,
     ShowCommand,
     Usage,
     WhoAmICommand,
@@ -57,6 +58,11 @@ def _parse(text: str, command: str) -> Parsed:
         if len(refs) != 1:
             raise Malformed("`show` takes exactly one incident ID.")
         return ShowCommand(refs[0])
+    if name == "room":
+        refs = _refs(args)
+        if len(refs) != 1:
+            raise Malformed("`room` takes exactly one incident ID.")
+        return RoomCommand(refs[0])
     if name in ("ack", "resolve", "close", "unassign"):
         refs = _refs(args)
         if not refs:

@@ -60,6 +60,13 @@ class ShowCommand:
 
 
 @dataclass(frozen=True)
+class RoomCommand:
+    """`room ID`: open the incident's war room, or join it."""
+
+    ref: str
+
+
+@dataclass(frozen=True)
 class ActCommand:
     """ack, resolve, close or unassign, on one or more incidents."""
 
@@ -125,6 +132,7 @@ Command = (
     HelpCommand
     | ListCommand
     | ShowCommand
+    | RoomCommand
     | ActCommand
     | AssignCommand
     | StatsCommand

@@ -24,6 +24,7 @@ SYNOPSIS: Final[dict[str, str]] = {
         "`{cmd} stats mtta|mttr [by=severity|app|assignee|route] [since=7d]` — response times"
     ),
     "report": "`{cmd} report [route] [since=24h|7d] [public]` — a shift report now (to you, unless public)",
+    "room": "`{cmd} room ID` — open the incident's war room (a channel of its own), or join it",
     "whoami": "`{cmd} whoami` — who you are in Coralogix, which API key acts for you, what you may do",
     "connect": "`{cmd} connect` — store your personal Coralogix API key, so actions are credited to you",
     "disconnect": "`{cmd} disconnect` — delete your stored personal API key",
@@ -50,7 +51,7 @@ _ID_NOTE: Final = (
     f"ID is an incident id, or its first {MIN_PREFIX} or more characters when no other incident "
     "starts the same way."
 )
-_NEEDS_IDS: Final = frozenset({"show", "ack", "resolve", "close", "assign", "unassign"})
+_NEEDS_IDS: Final = frozenset({"show", "ack", "resolve", "close", "assign", "unassign", "room"})
 
 SUBCOMMANDS: Final = tuple(SYNOPSIS)
 

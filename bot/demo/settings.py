@@ -21,6 +21,8 @@ DEMO_ROUTING: dict[str, object] = {
             "match": {"application": ["payments", "shop"]},
             "channels": ["C0PAYMENTS"],
             "responders": ["S0ONCALL", "U0LEAD"],
+            # unacknowledged a minute after they began: a reminder in the thread, shown in the channel too
+            "remind": {"after": "1m", "every": "10m", "times": 3, "mention": ["S0ONCALL"]},
             "report": {"at": "09:00", "tz": "UTC", "days": ["mon", "tue", "wed", "thu", "fri"]},
         },
         {

@@ -9,11 +9,7 @@ write credits the key's owner, since its request has no actor field.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from google.protobuf.message import Message
+from typing import Any
 
 from bot.coralogix.pb.cases import (
     case_events_service_pb2,
@@ -32,12 +28,10 @@ from bot.sandbox.coralogix.accounts import (
 )
 from bot.sandbox.coralogix.cases_simulator import SimulatedCases
 from bot.sandbox.coralogix.errors import InvalidRequest
-from bot.sandbox.coralogix.servicer import serve_rpc
+from bot.sandbox.coralogix.servicer import AccountServicer
 
 pb = cases_service_pb2
 ev = case_events_service_pb2
-Req = TypeVar("Req", bound=Message)
-Resp = TypeVar("Resp", bound=Message)
 
 CASE_RPC_PERMISSIONS: dict[str, str] = {
     "GetCase": CASE_READ,
@@ -69,21 +63,8 @@ def _required(value: str, name: str) -> str:
     return value
 
 
-class _Base:
-    def __init__(self, sim: SimulatedCases, sleep: Callable[[float], None] = time.sleep) -> None:
-        self._sim = sim
-        self._sleep = sleep
-
-    def _serve(self, rpc: str, request: Req, context: Any, handler: Callable[[ApiKey, Req], Resp]) -> Resp:
-        return serve_rpc(
-            self._sim,
-            rpc,
-            request,
-            context,
-            handler,
-            permission=CASE_RPC_PERMISSIONS[rpc],
-            sleep=self._sleep,
-        )
+class _Base(AccountServicer[SimulatedCases]):
+    permissions = CASE_RPC_PERMISSIONS
 
 
 class CasesServicer(_Base, cases_service_pb2_grpc.CasesServiceServicer):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, NoReturn, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
 
 import grpc
 from google.protobuf import wrappers_pb2
@@ -85,6 +85,7 @@ class Account(Protocol):
 
 
 Refusal = Callable[[ApiKey], str | None]
+A = TypeVar("A", bound="Account")
 """A rule past the permission check: the PERMISSION_DENIED detail for this key, or None to go on."""
 
 
@@ -151,27 +152,42 @@ def _required_id(field_name: str, message: Message) -> str:
     return str(value.value)
 
 
-class IncidentsServicer(incidents_service_pb2_grpc.IncidentsServiceServicer):
-    """Implements `com.coralogixapis.incidents.v1.IncidentsService` over a `SimulatedCoralogix`."""
+class AccountServicer(Generic[A]):
+    """What each simulated service does around its rpcs: `serve_rpc` with the rpc's permission and rule."""
 
-    def __init__(self, sim: SimulatedCoralogix, sleep: Callable[[float], None] = time.sleep) -> None:
+    permissions: ClassVar[Mapping[str, str]]
+    """The permission each rpc needs."""
+
+    def __init__(self, sim: A, sleep: Callable[[float], None] = time.sleep) -> None:
         self._sim = sim
         self._sleep = sleep
 
+    def _refusal(self, rpc: str) -> Refusal | None:
+        """A rule for `rpc` beyond its permission; none unless a service has one."""
+        return None
+
     def _serve(self, rpc: str, request: Req, context: Any, handler: Callable[[ApiKey, Req], Resp]) -> Resp:
-        """`serve_rpc` with the rpc's `incidents:*` permission and, when on, the personal-key rule."""
         return serve_rpc(
             self._sim,
             rpc,
             request,
             context,
             handler,
-            permission=RPC_PERMISSIONS[rpc],
-            refuse=self._personal_key_rule(rpc),
+            permission=self.permissions[rpc],
+            refuse=self._refusal(rpc),
             sleep=self._sleep,
         )
 
-    def _personal_key_rule(self, rpc: str) -> Refusal | None:
+
+class IncidentsServicer(
+    AccountServicer[SimulatedCoralogix], incidents_service_pb2_grpc.IncidentsServiceServicer
+):
+    """Implements `com.coralogixapis.incidents.v1.IncidentsService` over a `SimulatedCoralogix`."""
+
+    permissions = RPC_PERMISSIONS
+
+    def _refusal(self, rpc: str) -> Refusal | None:
+        """The personal-key rule, when the simulator's `personal_key_rules` is on."""
         action = PERSONAL_KEY_RPCS.get(rpc)
         if action is None:
             return None

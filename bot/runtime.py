@@ -21,6 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.actions import ActionService, IncidentFinder, IncidentQueries, ThreadNotes
 from bot.actions.authority import Authority, UserGroups
+from bot.actions.home import HomeQueries
+from bot.actions.links import IncidentLinks
 from bot.actions.rooms import WarRooms
 from bot.cards import CardRefresher, CardSender, OutboxWorker, Routes
 from bot.config import Settings
@@ -40,6 +42,7 @@ from bot.errors import (
 from bot.health import Readiness
 from bot.identity import IdentityResolver
 from bot.listeners import Interactivity, register_listeners
+from bot.listeners.deps import EventServices
 from bot.listeners.snooze import acknowledging_authority
 from bot.listeners.work import BackgroundWork
 from bot.metrics import Metrics
@@ -312,6 +315,11 @@ def build_interactivity(
         team_url=settings.coralogix_team_url,
         notes=notes,
         pools=(notes_pool,),
+        events=EventServices(
+            home=HomeQueries(client, settings.routing, authority, gateway.user_channels),
+            links=IncidentLinks(client, settings.coralogix_team_url),
+            ledger=store,
+        ),
         rooms=rooms,
     )
 

@@ -34,6 +34,13 @@ NOT_THE_BOTS_CALLS = ("sandbox", "demo", "coralogix/pb")
 COMMANDS_SCOPE = "commands"
 CHANNEL_HISTORY = frozenset({"channels:history", "groups:history"})
 """Cards live in public and private channels; history of DMs (im:/mpim:) is never read."""
+CHANNEL_MEMBERSHIP = frozenset({"channels:read", "groups:read"})
+"""users.conversations for public and private channels only (`types=public_channel,private_channel`)."""
+EVENT_SCOPES: dict[str, frozenset[str]] = {
+    "app_home_opened": frozenset(),
+    "link_shared": frozenset({"links:read"}),
+}
+"""The bot events the code may listen to, and the scopes Slack wants for each subscription."""
 
 METHOD_SCOPES: dict[str, frozenset[str]] = {
     # Socket Mode: called with the app-level token, whose own scope is connections:write (no bot scope)
@@ -63,6 +70,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "views.push": frozenset(),
     "views.update": frozenset(),
     "views.publish": frozenset(),
+    "chat.unfurl": frozenset({"links:write"}),
+    "users.conversations": CHANNEL_MEMBERSHIP,
     "reactions.add": frozenset({"reactions:write"}),
     "reactions.remove": frozenset({"reactions:write"}),
     "usergroups.list": frozenset({"usergroups:read"}),
@@ -126,6 +135,8 @@ def needed_scopes() -> set[str]:
     scopes: set[str] = set()
     for method in called_methods():
         scopes |= METHOD_SCOPES[method]
+    for event in subscribed_events():
+        scopes |= EVENT_SCOPES[event]
     if manifest.get("features", {}).get("slash_commands"):
         scopes.add(COMMANDS_SCOPE)
     return scopes
@@ -284,6 +295,21 @@ def test_scopes_are_listed_once() -> None:
 def test_subscribed_events_match_the_events_the_code_listens_to() -> None:
     declared = set(_manifest()["settings"].get("event_subscriptions", {}).get("bot_events", []))
     assert declared == subscribed_events()
+
+
+def test_the_scan_finds_the_events_the_bot_listens_to() -> None:
+    """Guards the event scanner: the Home tab and unfurls are registered with `app.event("…")`."""
+    assert subscribed_events() == {"app_home_opened", "link_shared"}
+    assert subscribed_events() <= set(EVENT_SCOPES), "add the event and its scopes to EVENT_SCOPES"
+
+
+def test_the_home_tab_is_on_and_unfurl_domains_are_hosts() -> None:
+    features = _manifest()["features"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    domains = features["unfurl_domains"]
+    assert 1 <= len(domains) <= 5  # Slack's limit
+    for domain in domains:
+        assert "/" not in domain and ":" not in domain and domain == domain.lower(), domain
 
 
 SAMPLE_SOURCE = """

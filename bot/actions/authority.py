@@ -115,6 +115,11 @@ class Authority:
             f"{', '.join(shown(entry) for entry in dict.fromkeys(entries))}."
         )
 
+    def responds_for(self, slack_id: str, route: Route) -> bool:
+        """Whether the route names the person (or a group of theirs) among its responders; a failed group
+        look-up raises `GroupLookupError`."""
+        return bool(route.responders) and self._is_among(slack_id, route.responders or ())
+
     def allowed_actions(self, slack_id: str) -> list[Action]:
         return [action for action in Action if self.refusal(slack_id, action) is None]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, rooms, snooze, views
+from bot.listeners import actions, commands, events, rooms, snooze, views
 from bot.listeners.deps import Interactivity
 from bot.listeners.work import BackgroundWork
 
@@ -18,6 +18,7 @@ def register_listeners(app: App, deps: Interactivity) -> None:
     rooms.register(app, deps)  # before actions: its fallback takes any action id left
     actions.register(app, deps)
     views.register(app, deps)
+    events.register(app, deps)  # the Home tab and link unfurls
 
 
 __all__ = ["BackgroundWork", "Interactivity", "register_listeners"]

@@ -20,6 +20,7 @@ from bot.listeners.details import open_details
 from bot.listeners.pending import PendingAction, open_connect_for
 from bot.listeners.replies import Reply
 from bot.listeners.retired import register_fallback
+from bot.listeners.surfaces import binding_refusal, redraw_after, reply_for, surface_of
 from bot.slack.blocks import ActionValue
 from bot.slack.ids import ActionId
 
@@ -60,9 +61,13 @@ def _button(deps: Interactivity, action: Action) -> Listener:
     def on_click(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         _, value = clicked(body)
-        reply = Reply.to_request(deps.gateway, body)
+        reply = reply_for(deps, body)
         if value is None:
             reply.error("That button does not say which incident it is about; nothing was done.")
+            return
+        foreign = binding_refusal(deps, surface_of(body), value)
+        if foreign is not None:
+            reply.error(foreign)
             return
         target: AssignTarget | None = Me() if action is Action.ASSIGN else None
         user = _user(body)
@@ -83,10 +88,14 @@ def _assign_picker(deps: Interactivity) -> Listener:
     def on_pick(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         element, value = clicked(body)
-        reply = Reply.to_request(deps.gateway, body)
+        reply = reply_for(deps, body)
         picked = element.get("selected_user")
         if value is None or not picked:
             reply.error("Pick a person to assign the incident to; nothing was done.")
+            return
+        foreign = binding_refusal(deps, surface_of(body), value)
+        if foreign is not None:
+            reply.error(foreign)
             return
         user = _user(body)
         too_fast = deps.pace.refusal(user)
@@ -106,7 +115,7 @@ def _details(deps: Interactivity) -> Listener:
     def on_details(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         _, value = clicked(body)
-        reply = Reply.to_request(deps.gateway, body)
+        reply = reply_for(deps, body)
         trigger_id = str(body.get("trigger_id") or "")
         if value is None or not trigger_id:
             reply.error("I cannot tell which incident to show; nothing was opened.")
@@ -158,6 +167,8 @@ def _act(
         if opened:
             reply.notice("This needs your own Coralogix API key: paste it in the form I opened.")
             return
+    if redraw_after(deps, body, user, report):
+        return
     _tell(report, reply)
 
 
@@ -165,8 +176,11 @@ def card_origin(body: dict[str, Any]) -> CardOrigin | None:
     """The channel message a button sits on; None for an ephemeral answer, which the bot did not record.
 
     A click with no message container at all is treated as being on a message nobody recorded, so the
-    service refuses it.
+    service refuses it. The Home tab and link unfurls are no recorded message either: treated like an
+    ephemeral answer (None), their clicks are bound to their surface instead (`surfaces.binding_refusal`).
     """
+    if surface_of(body) is not None:
+        return None
     container = body.get("container")
     if not isinstance(container, dict):
         return CardOrigin("", "")

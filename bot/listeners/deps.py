@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.actions import ActionService, IncidentQueries, ThreadNotes
+from bot.actions.home import HomeQueries
+from bot.actions.links import IncidentLinks
 from bot.actions.rooms import WarRooms
 from bot.cards.refresh import CardRefresher
 from bot.listeners.pace import PerUserPace
@@ -15,6 +18,23 @@ from bot.personal_keys import PersonalKeys
 from bot.reminders.snooze import Snoozes
 from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway
+
+
+class EventLedger(Protocol):
+    """The Slack events already taken (the store's `slack_events`), shared by every replica."""
+
+    def take_event(self, event_id: str) -> bool: ...
+
+    def give_back_event(self, event_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class EventServices:
+    """What the Events API listeners need: the Home tab's reads, the team's incident links, the ledger."""
+
+    home: HomeQueries
+    links: IncidentLinks
+    ledger: EventLedger
 
 
 @dataclass(frozen=True)
@@ -33,8 +53,9 @@ class Interactivity:
     notes: ThreadNotes | None = None
     pools: tuple[ThreadPoolExecutor, ...] = field(default=())
     pace: PerUserPace = field(default_factory=PerUserPace)
-    rooms: WarRooms | None = None  # the War room and Archive room buttons, `/cx room`
     reports: ReportAnswers | None = None  # `/cx report`, `/cx stats mtta|mttr`
+    events: EventServices | None = None  # the Home tab and link unfurls (`app_home_opened`, `link_shared`)
+    rooms: WarRooms | None = None  # the War room and Archive room buttons, `/cx room`
     snoozes: Snoozes | None = None  # the Snooze button of reminders
 
     def shutdown(self, wait: bool = True) -> None:

@@ -366,6 +366,27 @@ class SlackGateway:
     def update_view(self, view_id: str, view: Mapping[str, Any]) -> None:
         self._call("views.update", None, {"view_id": view_id, "view": dict(view)})
 
+    def publish_home(self, user_id: str, view: Mapping[str, Any]) -> None:
+        """views.publish: the person's Home tab becomes `view` (a view of type `home`)."""
+        self._call("views.publish", None, {"user_id": user_id, "view": dict(view)})
+
+    def unfurl(self, channel: str, ts: str, unfurls: Mapping[str, Mapping[str, Any]]) -> None:
+        """chat.unfurl: previews (URL -> blocks) for links in a person's message; again to refresh them."""
+        self._call("chat.unfurl", None, {"channel": channel, "ts": ts, "unfurls": dict(unfurls)})
+
+    def user_channels(self, user_id: str, *, max_pages: int = 5) -> set[str]:
+        """users.conversations: the public and private channels (the bot can see) the person is in."""
+        found: set[str] = set()
+        cursor = ""
+        for _ in range(max_pages):
+            params = {"user": user_id, "types": "public_channel,private_channel", "exclude_archived": "true"}
+            data = self._call("users.conversations", None, {**params, "limit": 200, "cursor": cursor})
+            found |= {str(c["id"]) for c in data.get("channels") or [] if isinstance(c, dict) and "id" in c}
+            cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return found
+
     # -- war rooms (public channels the bot creates) ---------------------------------------------
 
     def create_channel(self, name: str) -> str:

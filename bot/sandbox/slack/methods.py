@@ -9,11 +9,14 @@ from bot.sandbox.slack.failure import SlackMethodError
 from bot.sandbox.slack.models import JsonObject, SlackMessage
 from bot.sandbox.slack.timestamps import decode_cursor, encode_cursor, is_valid_ts, ts_value
 from bot.sandbox.slack.validation import (
+    MAX_MESSAGE_BLOCKS,
+    block_problems,
     message_blocks,
     message_metadata,
     message_text,
     modal_view,
     parse_bool,
+    parse_json_param,
 )
 from bot.sandbox.slack.workspace import SlackWorkspace
 
@@ -193,6 +196,58 @@ def views_update(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
     return {"view": render.view_json(workspace, updated)}
 
 
+def views_publish(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
+    """A person's Home tab, replaced as a whole (the view must be of type `home`)."""
+    view = modal_view(params)
+    if view.get("type") != "home":
+        raise SlackMethodError("invalid_arguments", ["[ERROR] must be home [json-pointer:/view/type]"])
+    user = workspace.user(_required(params, "user_id"))
+    view_hash = params.get("hash")
+    published = workspace.homes.publish(user.id, view, view_hash=str(view_hash) if view_hash else None)
+    return {"view": render.view_json(workspace, published)}
+
+
+def chat_unfurl(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
+    """Previews for links of a person's message, by `channel` and `ts` (or `unfurl_id` and `source`)."""
+    if params.get("unfurl_id") or params.get("source"):
+        raise SlackMethodError("invalid_arguments", ["[ERROR] the sandbox unfurls by channel and ts only"])
+    channel = workspace.resolve_channel(params.get("channel"))
+    ts = _required(params, "ts")
+    try:
+        unfurls = parse_json_param(params.get("unfurls"))
+    except ValueError:
+        raise SlackMethodError("invalid_unfurls") from None
+    if not isinstance(unfurls, dict) or not unfurls:
+        raise SlackMethodError("invalid_unfurls")
+    problems: list[str] = []
+    for url, unfurl in unfurls.items():
+        if not isinstance(unfurl, dict):
+            problems.append(f"[ERROR] must be an object [json-pointer:/unfurls/{url}]")
+        elif "blocks" in unfurl:
+            problems += block_problems(unfurl["blocks"], limit=MAX_MESSAGE_BLOCKS, pointer=f"/unfurls/{url}")
+    if problems:
+        raise SlackMethodError("invalid_unfurls", problems)
+    workspace.unfurl(channel.id, ts, unfurls)
+    return {}
+
+
+def users_conversations(workspace: SlackWorkspace, params: JsonObject) -> JsonObject:
+    """The channels a person is in (public ones, and private ones the bot is in too), paged by `cursor`."""
+    user = workspace.user(_required(params, "user"))
+    joined = [c for c in workspace.channels() if not c.is_im and user.id in c.members]
+    try:
+        limit = max(1, min(MAX_PAGE, int(params.get("limit") or HISTORY_DEFAULT_LIMIT)))
+        start = int(params.get("cursor") or 0)
+    except (TypeError, ValueError):
+        raise SlackMethodError("invalid_cursor") from None
+    page = joined[start : start + limit]
+    more = start + limit < len(joined)
+    return {
+        "channels": [render.channel_json(channel) for channel in page],
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
 METHODS: dict[str, Method] = {
     "apps.connections.open": apps_connections_open,
     "auth.test": auth_test,
@@ -214,6 +269,9 @@ METHODS: dict[str, Method] = {
     "views.open": views_open,
     "views.push": views_push,
     "views.update": views_update,
+    "views.publish": views_publish,
+    "chat.unfurl": chat_unfurl,
+    "users.conversations": users_conversations,
 }
 
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})

@@ -54,6 +54,8 @@ class SlackMessage:
     reply_broadcast: bool = False
     deleted: bool = False
     edited_ts: str | None = None
+    unfurls: dict[str, JsonObject] = field(default_factory=dict)
+    """What the app attached to links in this message with chat.unfurl: URL -> blocks (or attachment)."""
 
 
 @dataclass

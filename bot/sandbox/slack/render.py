@@ -17,6 +17,10 @@ def message_json(workspace: SlackWorkspace, message: SlackMessage, *, include_me
         "ts": message.ts,
         "team": workspace.team_id,
     }
+    if message.user != workspace.bot_user_id:  # a person's message
+        del shaped["bot_id"], shaped["app_id"]
+    if message.unfurls:
+        shaped["attachments"] = unfurl_attachments(message)
     if message.blocks:
         shaped["blocks"] = message.blocks
     if include_metadata and message.metadata is not None:
@@ -39,6 +43,14 @@ def message_json(workspace: SlackWorkspace, message: SlackMessage, *, include_me
     if message.edited:
         shaped["edited"] = {"user": message.user, "ts": message.edited_ts}
     return shaped
+
+
+def unfurl_attachments(message: SlackMessage) -> list[JsonObject]:
+    """The app's unfurls as Slack shows them: one attachment per link, marked as the app's."""
+    return [
+        {"id": number, "app_unfurl_url": url, "is_app_unfurl": True, "from_url": url, **unfurl}
+        for number, (url, unfurl) in enumerate(message.unfurls.items(), start=1)
+    ]
 
 
 def channel_json(channel: SlackChannel) -> JsonObject:

@@ -287,6 +287,15 @@ class SocketModeServer:
             EVENTS_API, event_callback(self.workspace.team_id, self.workspace.app_id, event)
         )
 
+    def redeliver(self, envelope: Envelope) -> Envelope:
+        """Deliver an Events API envelope's payload again as its next retry (same `event_id`), at once."""
+        return self.send_envelope(
+            envelope.type,
+            envelope.payload,
+            retry_attempt=envelope.retry_attempt + 1,
+            retry_of=envelope.retry_of or envelope.envelope_id,
+        )
+
     def send_raw(self, text: str | bytes) -> None:
         """Any frame at all (text, or binary when bytes), for malformed-input tests."""
         self._target().connection.send(text)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.sandbox.slack.failure import SlackMethodError
 from bot.sandbox.slack.faults import SlackFaults
+from bot.sandbox.slack.homes import HomeTabs
 from bot.sandbox.slack.models import (
     Ephemeral,
     JsonObject,
@@ -59,6 +60,9 @@ BOT_SCOPES = (
     "chat:write.public",
     "commands",
     "groups:history",
+    "groups:read",
+    "links:read",
+    "links:write",
     "im:write",
     "users:read",
     "users:read.email",
@@ -107,6 +111,7 @@ class SlackWorkspace:
         self._ephemerals: list[Ephemeral] = []
         self._view_log: list[OpenView] = []
         self._views: dict[str, OpenView] = {}
+        self.homes = HomeTabs()
         self._response_urls: dict[str, ResponseUrl] = {}
         self._response_bodies: list[JsonObject] = []
         self._base_url: str | None = None
@@ -122,6 +127,8 @@ class SlackWorkspace:
             workspace.add_channel(channel_id, name)
         for user_id, name, email, real_name in DEFAULT_USERS:
             workspace.add_user(user_id, name, email, real_name)
+            for channel_id, _ in DEFAULT_CHANNELS:
+                workspace.add_member(channel_id, user_id)
         workspace.add_user(
             DEFAULT_GUEST_ID, "mallory", "mallory@example.com", "Mallory (guest)", is_restricted=True
         )
@@ -136,6 +143,19 @@ class SlackWorkspace:
         with self._lock:
             self._channels[channel_id] = SlackChannel(id=channel_id, name=name, is_member=bot_is_member)
             self._messages.setdefault(channel_id, [])
+
+    def add_member(self, channel_id: str, user_id: str) -> None:
+        """`user_id` joins the channel (what users.conversations answers for them)."""
+        with self._lock:
+            members = self._channels[channel_id].members
+            if user_id not in members:
+                members.append(user_id)
+
+    def remove_member(self, channel_id: str, user_id: str) -> None:
+        with self._lock:
+            members = self._channels[channel_id].members
+            if user_id in members:
+                members.remove(user_id)
 
     def add_user(
         self,
@@ -334,7 +354,9 @@ class SlackWorkspace:
         metadata: JsonObject | None,
         thread_ts: str | None = None,
         reply_broadcast: bool = False,
+        user: str | None = None,
     ) -> SlackMessage:
+        """A message by the bot, or by `user` (a person typing in the channel)."""
         with self._lock:
             self._refuse_archived(channel_id)
             if thread_ts is not None:
@@ -346,7 +368,7 @@ class SlackWorkspace:
                 blocks=copy.deepcopy(blocks),
                 metadata=copy.deepcopy(metadata),
                 thread_ts=thread_ts,
-                user=self.bot_user_id,
+                user=user or self.bot_user_id,
                 reply_broadcast=reply_broadcast and thread_ts is not None,
             )
             self._messages[channel_id].append(message)
@@ -376,6 +398,16 @@ class SlackWorkspace:
             message.edited = True
             message.updates += 1
             message.edited_ts = self._timestamps.next_ts()
+            return copy.deepcopy(message)
+
+    def unfurl(self, channel_id: str, ts: str, unfurls: dict[str, JsonObject]) -> SlackMessage:
+        """chat.unfurl: attach previews to links of a person's message (a second call replaces them)."""
+        with self._lock:
+            message = self._require(channel_id, ts, "cannot_unfurl_message")
+            missing = [url for url in unfurls if url not in message.text]
+            if missing:
+                raise SlackMethodError("cannot_unfurl_url", [f"[ERROR] not in the message: {missing[0]}"])
+            message.unfurls.update(copy.deepcopy(unfurls))
             return copy.deepcopy(message)
 
     def delete_message(self, channel_id: str, ts: str) -> None:

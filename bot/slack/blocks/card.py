@@ -189,6 +189,14 @@ def _button(
     return button
 
 
+def card_actions_block(
+    incident: Incident, *, team_url: str | None = None, rendering: str | None = None
+) -> Block:
+    """The card's actions block on its own: the Home tab and link unfurls show it under a compact summary,
+    so their buttons are the card's and reach the same listeners."""
+    return _card_actions(incident, team_url, new_rendering() if rendering is None else rendering)
+
+
 _CLOSE_CONFIRM: Block = {
     "title": plain_object("Close this incident?"),
     "text": plain_object(

@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 
 from bot.actions.model import CardOrigin
 from bot.actions.room_archive import archive_room
-from bot.actions.rooms import RoomReport, WarRooms
+from bot.actions.rooms import RoomOutcome, RoomReport, WarRooms
 from bot.listeners.actions import card_origin, clicked
 from bot.listeners.deps import Interactivity
 from bot.listeners.replies import Reply
@@ -36,15 +36,18 @@ def tell(report: RoomReport, reply: Reply) -> None:
         reply.error(report.message)
 
 
-def _open(rooms: WarRooms, user: str, incident_id: str, origin: CardOrigin) -> RoomReport:
+def _open(rooms: WarRooms, user: str, incident_id: str, origin: CardOrigin | None) -> RoomReport:
+    """From a channel's card (checked to be the incident's), or from one only the clicker sees."""
     return rooms.open(user, incident_id, origin=origin)
 
 
-def _archive(rooms: WarRooms, user: str, incident_id: str, origin: CardOrigin) -> RoomReport:
+def _archive(rooms: WarRooms, user: str, incident_id: str, origin: CardOrigin | None) -> RoomReport:
+    if origin is None:
+        return RoomReport(RoomOutcome.REFUSED, "Archive a war room from its card in the room.")
     return archive_room(rooms, user, incident_id, origin)
 
 
-Job = Callable[[WarRooms, str, str, CardOrigin], RoomReport]
+Job = Callable[[WarRooms, str, str, CardOrigin | None], RoomReport]
 
 
 def _button(deps: Interactivity, job: Job) -> Listener:
@@ -52,8 +55,8 @@ def _button(deps: Interactivity, job: Job) -> Listener:
         ack()
         _, value = clicked(body)
         reply = Reply.to_request(deps.gateway, body)
-        origin = card_origin(body)
-        if value is None or origin is None:
+        origin = card_origin(body)  # None: a card only the clicker sees, on no recorded message
+        if value is None:
             reply.error("That button does not say which incident it is about; nothing was done.")
             return
         if deps.rooms is None:
@@ -71,5 +74,7 @@ def _button(deps: Interactivity, job: Job) -> Listener:
     return on_click
 
 
-def _run(job: Job, rooms: WarRooms, user: str, incident_id: str, *, origin: CardOrigin, reply: Reply) -> None:
+def _run(
+    job: Job, rooms: WarRooms, user: str, incident_id: str, *, origin: CardOrigin | None, reply: Reply
+) -> None:
     tell(job(rooms, user, incident_id, origin), reply)

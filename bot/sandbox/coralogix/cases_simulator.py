@@ -12,16 +12,14 @@ the other writes the key's owner) or the system. Every method takes one lock.
 
 from __future__ import annotations
 
-import random
-import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.coralogix.pb.cases import case_event_pb2, case_filters_pb2, case_pb2, cases_service_pb2
 from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL
 from bot.sandbox.coralogix import cases_query
-from bot.sandbox.coralogix.accounts import CASE_PERMISSIONS, CASE_READ, ApiKey, default_keys
-from bot.sandbox.coralogix.bookkeeping import KeysAndCalls, RecordedCall
+from bot.sandbox.coralogix.account import SimulatedAccount
+from bot.sandbox.coralogix.accounts import CASE_PERMISSIONS, CASE_READ, default_keys
 from bot.sandbox.coralogix.cases_model import (
     CaseEvent,
     CaseRecord,
@@ -41,7 +39,6 @@ from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.generator import random_content, stable_id
 from bot.sandbox.coralogix.lifecycle import work_on
 from bot.sandbox.coralogix.model import as_utc, timestamp
-from bot.sandbox.coralogix.stamps import IdsAndStamps, utc_now
 
 Check = Callable[[CaseRecord], str | None]
 Change = Callable[[CaseRecord, datetime], list[CaseEvent]]
@@ -77,7 +74,7 @@ def _acknowledgeable(record: CaseRecord) -> str | None:
     return None
 
 
-class SimulatedCases(KeysAndCalls, IdsAndStamps):
+class SimulatedCases(SimulatedAccount):
     """State and control API of the simulated CasesService and CaseEventsService (rpcs: `cases_servicer`)."""
 
     api = "cases"
@@ -91,20 +88,18 @@ class SimulatedCases(KeysAndCalls, IdsAndStamps):
         clock: Callable[[], datetime] | None = None,
         max_recorded_calls: int = 10_000,
     ) -> None:
-        self.seed = seed
-        self._lock = threading.RLock()
-        self._rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
-        self._id_rng = random.Random(f"coralogix-cases-sandbox-ids:{seed}")  # noqa: S311
-        self._clock = clock or utc_now
-        self._keys: dict[str, ApiKey] = default_keys(api_keys, known=CASE_PERMISSIONS, read=CASE_READ)
+        super().__init__(
+            seed=seed,
+            ids_seed=f"coralogix-cases-sandbox-ids:{seed}",
+            clock=clock,
+            keys=default_keys(api_keys, known=CASE_PERMISSIONS, read=CASE_READ),
+            max_recorded_calls=max_recorded_calls,
+        )
         self._records: dict[str, CaseRecord] = {}
         self._event_owner: dict[str, str] = {}  # event id -> case id
         self._views: dict[str, cases_query.CaseView] = {}
         self._version = 0
         self._next_number = 1
-        self._last_stamp: datetime | None = None
-        self._max_recorded_calls = max_recorded_calls
-        self.calls: list[RecordedCall] = []
         self._faults = FaultInjector()
 
     @property

@@ -6,8 +6,6 @@ incidents at the same time. Reads render fresh protobuf messages; nothing intern
 
 from __future__ import annotations
 
-import random
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -21,8 +19,8 @@ from bot.coralogix.pb import (
 from bot.domain import APPLICATION_LABEL, SUBSYSTEM_LABEL
 from bot.sandbox.coralogix import aggregations as agg
 from bot.sandbox.coralogix import query
-from bot.sandbox.coralogix.accounts import ALL_PERMISSIONS, ApiKey, default_keys
-from bot.sandbox.coralogix.bookkeeping import KeysAndCalls, RecordedCall
+from bot.sandbox.coralogix.account import SimulatedAccount
+from bot.sandbox.coralogix.accounts import ALL_PERMISSIONS, default_keys
 from bot.sandbox.coralogix.errors import IncidentNotFound, InvalidRequest, InvalidTransition
 from bot.sandbox.coralogix.faults import FaultInjector
 from bot.sandbox.coralogix.generator import GROUP_BY_FIELDS, random_content, stable_id
@@ -45,7 +43,6 @@ from bot.sandbox.coralogix.model import (
     upsert_state_payload,
     upsert_type_of,
 )
-from bot.sandbox.coralogix.stamps import IdsAndStamps, utc_now
 
 Event = incident_event_pb2.IncidentEvent
 Check = Callable[[IncidentRecord], str | None]
@@ -71,7 +68,7 @@ def _always(record: IncidentRecord) -> str | None:
     return None
 
 
-class SimulatedCoralogix(KeysAndCalls, IdsAndStamps):
+class SimulatedCoralogix(SimulatedAccount):
     """State and control API of the simulated IncidentsService (see `servicer.py` for the rpcs)."""
 
     api = "incidents"
@@ -86,21 +83,19 @@ class SimulatedCoralogix(KeysAndCalls, IdsAndStamps):
         max_recorded_calls: int = 10_000,
         personal_key_rules: bool = True,
     ) -> None:
-        self.seed = seed
+        super().__init__(
+            seed=seed,
+            ids_seed=f"coralogix-sandbox-ids:{seed}",
+            clock=clock,
+            keys=default_keys(api_keys),
+            max_recorded_calls=max_recorded_calls,
+        )
         self.personal_key_rules = personal_key_rules
         """The real service's rule: acknowledging and assigning need a personal (user-owned) key; a team
         key gets PERMISSION_DENIED for them (it may still read, resolve and close). On by default, as on the
         real service."""
-        self._lock = threading.RLock()
-        self._rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
-        self._id_rng = random.Random(f"coralogix-sandbox-ids:{seed}")  # noqa: S311
-        self._clock = clock or utc_now
-        self._keys: dict[str, ApiKey] = default_keys(api_keys)
         self._records: dict[str, IncidentRecord] = {}
         self._views: dict[str, query.SortedView] = {}
-        self._last_stamp: datetime | None = None
-        self._max_recorded_calls = max_recorded_calls
-        self.calls: list[RecordedCall] = []
         self.faults = FaultInjector()
 
     # ------------------------------------------------------------ creating incidents

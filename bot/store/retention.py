@@ -22,6 +22,7 @@ from bot.store.tables import (
     incident_snapshots,
     outbox,
     slack_events,
+    war_rooms,
 )
 
 PRUNE_BATCH = 500
@@ -59,6 +60,7 @@ class RetentionQueries(StoreBase):
         while ids := self._keys(snaps.c.incident_id, old_closed, batch):
             with self._write() as conn:
                 conn.execute(delete(incident_messages).where(incident_messages.c.incident_id.in_(ids)))
+                conn.execute(delete(war_rooms).where(war_rooms.c.incident_id.in_(ids)))  # the record only
                 closed += conn.execute(delete(snaps).where(snaps.c.incident_id.in_(ids))).rowcount
         cache = identity_cache
         identities = self._drain(cache, cache.c.slack_user_id, cache.c.fetched_at < cutoff, batch)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.store import Store
+from bot.domain import Severity, State, Status
+from bot.store import Snapshot, Store
 from bot.store.rows import MessageKind, RoomState
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -105,3 +106,15 @@ def test_a_room_is_archived_once_and_its_card_is_then_forgotten(store: Store) ->
     room = store.room("inc-1")
     assert room is not None and (room.state, room.archived_by) == (RoomState.ARCHIVED, "U0BOB")
     assert [m.channel for m in store.messages_for("inc-1")] == ["C0PAYMENTS"]
+
+
+def test_a_closed_incidents_room_is_forgotten_with_it(store: Store) -> None:
+    old = T0 - timedelta(days=40)
+    for incident_id, closed in (("old-closed", True), ("old-open", False)):
+        store.upsert_snapshots(
+            [Snapshot(incident_id, Status.RESOLVED, State.RESOLVED, Severity.ERROR, closed=closed)], now=old
+        )
+        store.claim_room(incident_id, "U0ALICE", "replica-a", stale_before=old, now=old)
+    store.prune_older_than(T0 - timedelta(days=30), T0)
+    assert store.room("old-closed") is None
+    assert store.room("old-open") is not None

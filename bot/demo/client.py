@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.demo import surfaces
 from bot.demo.forwarder import BotReply, Forwarder
 from bot.demo.payloads import (
     Actor,
@@ -60,6 +62,10 @@ class Click:
     ephemeral_ts: str | None = None
     view_id: str | None = None
     state_values: JsonObject = field(default_factory=dict)
+    home: bool = False
+    """On the person's Home tab."""
+    unfurl_url: str | None = None
+    """Under the app's unfurl of this link in the message `message_ts` of `channel`."""
 
 
 class SimulatedSlackClient:
@@ -72,9 +78,11 @@ class SimulatedSlackClient:
         *,
         slash_command: str,
         team_domain: str = "sandbox",
+        unfurl_domains: Sequence[str] = (),
     ) -> None:
         self.workspace = workspace
         self.slash_command = slash_command
+        self.unfurl_domains = tuple(unfurl_domains)
         self._forwarder = forwarder
         self._team_domain = team_domain
         self._lock = threading.Lock()
@@ -145,7 +153,9 @@ class SimulatedSlackClient:
             raise DemoRequestError("the element has no action_id")
         action = action_json(element, click.block_id or _synthetic_block_id(element))
         trigger_id = self._new_trigger(user_id)
-        if click.view_id is not None:
+        if click.home or click.unfurl_url is not None:
+            payload = self._surface_click(actor, action, trigger_id, click)
+        elif click.view_id is not None:
             opened = self._open_view_of(user_id, click.view_id)
             view = view_json(self.workspace, opened)
             view["state"] = {"values": click.state_values}
@@ -166,6 +176,51 @@ class SimulatedSlackClient:
         if failure is not None:
             return Outcome(False, f'the app did not take the action (error "{failure}")')
         return Outcome(True)
+
+    def _surface_click(self, actor: Actor, action: JsonObject, trigger_id: str, click: Click) -> JsonObject:
+        try:
+            if click.home:
+                return surfaces.home_click(self.workspace, actor, action, trigger_id)
+            return surfaces.unfurl_click(
+                self.workspace,
+                actor,
+                action,
+                trigger_id,
+                channel_id=click.channel or "",
+                message_ts=click.message_ts or "",
+                url=click.unfurl_url or "",
+            )
+        except surfaces.SurfaceError as exc:
+            raise DemoRequestError(str(exc)) from None
+
+    # -- the Home tab and messages with links ------------------------------------------------------
+
+    def open_home(self, user_id: str) -> Outcome:
+        """The person opens the app's Home tab: Slack tells the app, which publishes the tab."""
+        self._actor(user_id)
+        reply = self._forwarder.post_event(surfaces.home_opened(self.workspace, user_id))
+        failure = reply.failure()
+        return (
+            Outcome(False, f'the app did not take app_home_opened (error "{failure}")')
+            if failure
+            else Outcome(True)
+        )
+
+    def post_message(self, user_id: str, channel_id: str, text: str) -> Outcome:
+        """A person's message; links to the app's unfurl domains are sent to the app (`link_shared`)."""
+        self._actor(user_id)
+        channel = self._channel(channel_id)
+        if channel.is_im:
+            raise DemoRequestError("post in a channel; the bot's direct messages take slash commands only")
+        shared = surfaces.posted(self.workspace, user_id, channel.id, text, self.unfurl_domains)
+        if shared is None:
+            return Outcome(True)
+        failure = self._forwarder.post_event(shared).failure()
+        return (
+            Outcome(False, f'the app did not take link_shared (error "{failure}")')
+            if failure
+            else Outcome(True)
+        )
 
     def _message_click(self, actor: Actor, action: JsonObject, trigger_id: str, click: Click) -> JsonObject:
         if click.channel is None or click.message_ts is None:

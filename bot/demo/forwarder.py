@@ -53,6 +53,10 @@ class Forwarder(Protocol):
 
     def post_form(self, fields: Mapping[str, str]) -> BotReply: ...
 
+    def post_event(self, payload: Mapping[str, Any]) -> BotReply:
+        """An Events API payload (`event_callback`), as JSON."""
+        ...
+
 
 class SignedForwarder:
     """Posts form bodies to the bot's `/slack/events`, signed with the app's signing secret."""
@@ -65,9 +69,14 @@ class SignedForwarder:
         self._timeout = timeout
 
     def post_form(self, fields: Mapping[str, str]) -> BotReply:
-        body = urlencode(dict(fields)).encode()
+        return self._post(urlencode(dict(fields)).encode(), "application/x-www-form-urlencoded")
+
+    def post_event(self, payload: Mapping[str, Any]) -> BotReply:
+        return self._post(json.dumps(dict(payload)).encode(), "application/json")
+
+    def _post(self, body: bytes, content_type: str) -> BotReply:
         headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "User-Agent": SLACK_USER_AGENT,
             **signed_headers(self._secret, body),
         }

@@ -8,6 +8,8 @@
 | `POST /api/action` | `{user, element, block_id, channel, message_ts / ephemeral_ts / view_id}` |
 | `POST /api/views/submit` | `{user, view_id, values}`: a modal's submit button |
 | `POST /api/views/close` | `{user, view_id}`: a modal's close button |
+| `POST /api/home` | `{user}`: the person opens the app's Home tab |
+| `POST /api/message` | `{user, channel, text}`: a message typed in a channel (links may unfurl) |
 | `POST /api/incidents` | `{severity?, application?}`: a new incident on the Coralogix side |
 
 POSTs must be JSON: a page on another site cannot send that without the browser asking first, so it
@@ -146,6 +148,8 @@ class _PageHandler(BaseHTTPRequestHandler):
             "/api/action": self._action,
             "/api/views/submit": self._submit_view,
             "/api/views/close": self._close_view,
+            "/api/home": self._open_home,
+            "/api/message": self._message,
             "/api/incidents": self._new_incident,
             "/api/reports": self._post_report,
         }.get(path)
@@ -193,8 +197,17 @@ class _PageHandler(BaseHTTPRequestHandler):
             ephemeral_ts=_optional_text(body, "ephemeral_ts"),
             view_id=_optional_text(body, "view_id"),
             state_values=state_values,
+            home=body.get("home") is True,
+            unfurl_url=_optional_text(body, "unfurl_url"),
         )
         return self._app.client.click(_user_id(_text(body, "user")), click).as_json()
+
+    def _open_home(self, body: JsonObject) -> JsonObject:
+        return self._app.client.open_home(_user_id(_text(body, "user"))).as_json()
+
+    def _message(self, body: JsonObject) -> JsonObject:
+        user = _user_id(_text(body, "user"))
+        return self._app.client.post_message(user, _text(body, "channel"), _text(body, "text")).as_json()
 
     def _submit_view(self, body: JsonObject) -> JsonObject:
         values = body.get("values") or {}

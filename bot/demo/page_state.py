@@ -22,6 +22,7 @@ def page_state(client: SimulatedSlackClient, feed: IncidentFeed, user_id: str) -
     shared = workspace_state(workspace)
     own_dm = "D" + user_id[1:]
     channels = [c for c in shared["channels"] if not c["is_im"] or c["id"] == own_dm]
+    home = workspace.homes.current(user_id)
     views = [
         {"id": view.id, "view": view_json(workspace, view), "errors": client.view_errors(view.id)}
         for view in client.open_views(user_id)
@@ -31,6 +32,7 @@ def page_state(client: SimulatedSlackClient, feed: IncidentFeed, user_id: str) -
         "team_id": shared["team_id"],
         "bot_user_id": shared["bot_user_id"],
         "slash_command": client.slash_command,
+        "unfurl_domains": list(client.unfurl_domains),
         "users": [
             {
                 "id": user["id"],
@@ -43,6 +45,7 @@ def page_state(client: SimulatedSlackClient, feed: IncidentFeed, user_id: str) -
         "channels": channels,
         "ephemerals": [e for e in shared["ephemerals"] if e["user"] == user_id],
         "views": views,
+        "home": view_json(workspace, home) if home is not None else None,
         "coralogix": {
             "summary": feed.summary(),
             "activity": [activity.as_json() for activity in feed.activity()],

@@ -11,6 +11,9 @@ from bot.config import Settings, load_settings
 from bot.sandbox.slack import DEFAULT_CHANNEL_ID, SANDBOX_BOT_TOKEN
 
 DEMO_SIGNING_SECRET = "demo-signing-secret-0f1e2d3c4b5a6978"  # noqa: S105 - the demo's own, not a secret
+DEMO_TEAM_URL = "https://acme.coralogix.invalid"
+"""A Coralogix team URL that leads nowhere (`.invalid`): cards link there, and its incident links pasted in
+a channel unfurl (the demo's unfurl domain is its host)."""
 DEMO_API_KEY = "cx-team-key"
 """The simulated account's team key (see `bot.sandbox.coralogix.accounts`)."""
 
@@ -86,6 +89,7 @@ def demo_environment(
         "BOT_DEFAULT_CHANNEL": DEFAULT_CHANNEL_ID,
         "BOT_ENCRYPTION_KEY": encryption_key or Fernet.generate_key().decode(),
         "BOT_BACKFILL_MINUTES": str(BACKFILL_MINUTES),
+        "CORALOGIX_TEAM_URL": DEMO_TEAM_URL,
     }
 
 

@@ -7,9 +7,11 @@ import json
 import threading
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from bot.demo.forwarder import DEFAULT_TIMEOUT_SECONDS, BotReply
 from bot.sandbox.slack import Envelope, NoSocketConnectionError, SocketModeServer
+from bot.sandbox.slack.envelopes import EVENTS_API
 
 POLL_SECONDS = 0.01
 
@@ -30,6 +32,13 @@ class SocketForwarder:
                 envelope = self._server.slash_command(dict(fields))
         except NoSocketConnectionError:
             return BotReply(status=None, error="dispatch_failed")  # Slack's word when the app is away
+        return self._answer(envelope)
+
+    def post_event(self, payload: Mapping[str, Any]) -> BotReply:
+        try:
+            envelope = self._server.send_envelope(EVENTS_API, dict(payload))
+        except NoSocketConnectionError:
+            return BotReply(status=None, error="dispatch_failed")
         return self._answer(envelope)
 
     def _answer(self, envelope: Envelope) -> BotReply:

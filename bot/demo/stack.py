@@ -7,12 +7,19 @@ import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.demo.client import SimulatedSlackClient
 from bot.demo.coralogix_side import DEFAULT_PAUSE_SECONDS, IncidentFeed
 from bot.demo.forwarder import Forwarder, SignedForwarder
 from bot.demo.page_server import DemoPageServer
-from bot.demo.settings import DEMO_CONNECTED_KEYS, DEMO_SIGNING_SECRET, DEMO_SPARE_KEY, demo_settings
+from bot.demo.settings import (
+    DEMO_CONNECTED_KEYS,
+    DEMO_SIGNING_SECRET,
+    DEMO_SPARE_KEY,
+    DEMO_TEAM_URL,
+    demo_settings,
+)
 from bot.demo.socket_forwarder import SocketForwarder
 from bot.runtime import BotRuntime, build_runtime
 from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
@@ -130,7 +137,12 @@ def start_demo(
                 f"http://127.0.0.1:{runtime.http.port}{SLACK_EVENTS_PATH}", DEMO_SIGNING_SECRET
             )
         )
-        client = SimulatedSlackClient(slack.workspace, forwarder, slash_command=settings.bot_slash_command)
+        client = SimulatedSlackClient(
+            slack.workspace,
+            forwarder,
+            slash_command=settings.bot_slash_command,
+            unfurl_domains=[urlsplit(DEMO_TEAM_URL).hostname or ""],
+        )
         feed = IncidentFeed(sim, seed=seed, pause_seconds=pause_seconds)
         page = DemoPageServer(client, feed, host=host, port=port)
         if runtime.reports is not None:

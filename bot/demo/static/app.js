@@ -30,6 +30,7 @@
     "October", "November", "December"];
   const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
   const REPLY_WAIT_MS = 60000;
+  const HOME = "__home__"; // the app's Home tab, shown where a channel would be
 
   const view = {
     user: localStorage.getItem("demo.user") || "U0ALICE",
@@ -437,6 +438,12 @@
     if (where.kind === "view") {
       body.view_id = where.viewId;
       body.state_values = collectValues();
+    } else if (where.kind === "home") {
+      body.home = true;
+    } else if (where.kind === "unfurl") {
+      body.channel = where.channel;
+      body.message_ts = where.ts;
+      body.unfurl_url = where.url;
     } else if (where.kind === "ephemeral") {
       body.ephemeral_ts = where.ts;
     } else {
@@ -461,17 +468,28 @@
     if (metadata && metadata.incident_id) node.dataset.incident = metadata.incident_id;
     const avatar = document.createElement("div");
     avatar.className = "avatar";
-    avatar.textContent = "cx";
+    const person = item.user && view.state && item.user !== view.state.bot_user_id ? usersById()[item.user] : null;
+    avatar.textContent = person ? (person.real_name || person.name).slice(0, 2).toLowerCase() : "cx";
     const body = document.createElement("div");
     body.className = "body";
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.innerHTML = `<span class="author">incident-bot</span><span class="app-tag">APP</span>` +
-      `<span class="time">${escapeHtml(timeOf(node.dataset.ts))}</span>` +
+    const author = person
+      ? `<span class="author">${escapeHtml(person.real_name || person.name)}</span>`
+      : `<span class="author">incident-bot</span><span class="app-tag">APP</span>`;
+    meta.innerHTML = author + `<span class="time">${escapeHtml(timeOf(node.dataset.ts))}</span>` +
       (item.edited ? ` <span class="edited">(edited)</span>` : "");
     body.appendChild(meta);
     if (item.blocks && item.blocks.length) body.appendChild(renderBlocks(item.blocks, where));
     else body.appendChild(textObject({ type: "mrkdwn", text: item.text || "" }));
+    for (const [url, unfurl] of Object.entries(item.unfurls || {})) {
+      // the app's preview of a link in the message (chat.unfurl), with its buttons
+      const attachment = document.createElement("div");
+      attachment.className = "unfurl";
+      attachment.dataset.url = url;
+      attachment.appendChild(renderBlocks(unfurl.blocks || [], { kind: "unfurl", channel: where.channel, ts: item.ts, url }));
+      body.appendChild(attachment);
+    }
     if (where.kind === "ephemeral") {
       const note = document.createElement("div");
       note.className = "ephemeral-note";
@@ -590,9 +608,28 @@
     if (!state) return;
     renderUserPicker(state);
     const channels = state.channels;
-    if (!channels.some((c) => c.id === view.channel)) view.channel = channels.length ? channels[0].id : null;
+    if (view.channel !== HOME && !channels.some((c) => c.id === view.channel)) {
+      view.channel = channels.length ? channels[0].id : null;
+    }
     renderChannelList(channels);
-    const channel = channels.find((c) => c.id === view.channel);
+    const home = view.channel === HOME;
+    $("composer").hidden = home;
+    if (home) {
+      $("channel-title").textContent = "incident-bot · Home";
+      $("channel-hint").textContent = state.home ? "the app's Home tab, as it published it for you" : "opening…";
+      const blocks = state.home ? state.home.blocks : [];
+      reconcile($("messages"), [{
+        key: "home",
+        signature: JSON.stringify([blocks, state.users]),
+        build: () => {
+          const node = document.createElement("div");
+          node.className = "home-tab";
+          node.appendChild(renderBlocks(blocks, { kind: "home" }));
+          return node;
+        },
+      }]);
+    }
+    const channel = home ? null : channels.find((c) => c.id === view.channel);
     if (channel) {
       $("channel-title").textContent = channel.is_im ? "incident-bot" : `# ${channel.name}`;
       $("channel-hint").textContent = channel.is_im
@@ -600,7 +637,7 @@
         : channel.is_archived
           ? "archived: nothing more can be posted here"
           : "";
-      $("composer-input").placeholder = `Message ${channel.is_im ? "incident-bot" : "#" + channel.name} — try ${state.slash_command} help`;
+      $("composer-input").placeholder = `Message ${channel.is_im ? "incident-bot" : "#" + channel.name} — try ${state.slash_command} help, or paste an incident link`;
       const box = $("messages");
       const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
       const before = box.children.length;
@@ -675,6 +712,12 @@
       item.addEventListener("click", () => selectChannel(channel.id));
       return item;
     };
+    const homeItem = document.createElement("li");
+    homeItem.dataset.channel = HOME;
+    homeItem.textContent = "incident-bot · Home";
+    if (view.channel === HOME) homeItem.classList.add("active");
+    homeItem.addEventListener("click", () => selectChannel(HOME));
+    $("app-list").replaceChildren(homeItem);
     list.replaceChildren(...channels.filter((c) => !c.is_im).map(build));
     dms.replaceChildren(...channels.filter((c) => c.is_im).map(build));
   }
@@ -684,6 +727,7 @@
     localStorage.setItem("demo.channel", channelId);
     $("messages").replaceChildren();
     clearComposerError();
+    if (channelId === HOME) act("/api/home", {}); // Slack tells the app the tab was opened (app_home_opened)
     render();
     $("messages").scrollTop = $("messages").scrollHeight;
   }
@@ -863,7 +907,10 @@
       const text = input.value.trim();
       if (!text || !view.channel) return;
       if (!text.startsWith("/")) {
-        $("composer-error").textContent = `Only slash commands reach the bot here: try ${view.state.slash_command} help`;
+        // a message: it lands in the channel, and Slack tells the app about links on its domain (link_shared)
+        const said = await act("/api/message", { channel: view.channel, text }, { quiet: true });
+        if (said && said.ok) input.value = "";
+        else if (said) $("composer-error").textContent = said.error || "";
         return;
       }
       clearComposerError();
@@ -901,7 +948,9 @@
       const body = { severity: $("cx-severity").value || null, application: $("cx-application").value || null };
       try {
         const created = await api("/api/incidents", body);
-        $("cx-last-created").textContent = `Created incident ${created.incident_id}; the bot picks it up at its next poll.`;
+        const domain = (view.state && view.state.unfurl_domains || [])[0];
+        const link = domain ? ` Paste https://${domain}/#/incidents/${created.incident_id} in a channel to see it unfurl.` : "";
+        $("cx-last-created").textContent = `Created incident ${created.incident_id}; the bot picks it up at its next poll.${link}`;
         $("cx-last-created").dataset.incidentId = created.incident_id;
       } catch (error) {
         toast(error.message);

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 1.0
 MAX_PARALLEL_CHANNELS = 8
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def is_waiting(snapshot: Snapshot | None) -> bool:
@@ -70,6 +71,7 @@ class ReminderJob:
         self._discovery = Discovery(store=store, client=client, routing=routing, clock=clock)
         self._active = any(route.remind for route in routing.routes)
         self._lock = threading.Lock()
+        self._pruned_at: datetime | None = None
 
     def __call__(self) -> None:
         """Never raises: the scheduler would only log it, and the next tick must happen anyway."""
@@ -86,6 +88,7 @@ class ReminderJob:
         if not self._holds_lease():
             return 0
         self._repair()
+        self._prune()
         self._discovery.run()
         due = self._store.due_reminders(self._clock())
         if not due:
@@ -160,6 +163,16 @@ class ReminderJob:
         log.info(
             "reminder %d of %d posted in %s under %s", step, cadence.times, series.channel, series.thread_ts
         )
+
+    def _prune(self) -> None:
+        """Hourly: series of messages retention pruned (closed incidents) go too."""
+        now = self._clock()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        pruned = self._store.prune_reminders()
+        if pruned:
+            log.info("reminders: forgot %d series whose messages were pruned", pruned)
 
     # -- a crash mid-send ------------------------------------------------------------------------
 

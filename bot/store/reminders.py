@@ -253,6 +253,18 @@ class ReminderQueries(StoreBase):
         with self._write() as conn:
             return conn.execute(stmt).rowcount == 1
 
+    def prune_reminders(self) -> int:
+        """Forget the series (and steps) of messages the store no longer has (pruned with their closed
+        incident): with no message left, nothing can start them again. Returns how many series went."""
+        gone = ~select(m.c.ts).where(m.c.channel == t.c.channel, m.c.ts == t.c.thread_ts).exists()
+        with self._write() as conn:
+            conn.execute(
+                delete(p).where(
+                    ~select(m.c.ts).where(m.c.channel == p.c.channel, m.c.ts == p.c.thread_ts).exists()
+                )
+            )
+            return int(conn.execute(delete(t).where(gone)).rowcount)
+
     def reminder_steps(self, channel: str, thread_ts: str) -> dict[int, ReminderState]:
         """Every step of a series with its state (for tests and the bench)."""
         stmt = select(p.c.step, p.c.state).where(p.c.channel == channel, p.c.thread_ts == thread_ts)

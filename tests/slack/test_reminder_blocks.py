@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.slack.blocks.reminder import mention, reminder_message, snooze_label, snoozed_note
-from bot.slack.ids import REMINDER_METADATA_EVENT_TYPE, ReminderActionId
+from bot.slack.ids import REMINDER_METADATA_EVENT_TYPE, ActionId, CallbackId, ReminderActionId
 from tests.slack.test_blocks import action_ids, actions_block, assert_valid_message
 
 
@@ -74,3 +74,8 @@ def test_the_snooze_line_says_who_and_until_when_in_the_readers_time() -> None:
     assert_valid_message(payload)
     assert payload.text == "Reminders snoozed by <@U0BOB> until 14:30 UTC"
     assert f"<!date^{int(until.timestamp())}^{{time}}|14:30 UTC>" in str(payload.blocks)
+
+
+def test_the_snooze_id_is_distinct_from_every_card_and_modal_id() -> None:
+    shared = {a.value for a in ActionId} | {c.value for c in CallbackId}
+    assert all(r.value not in shared and 0 < len(r.value) <= 255 for r in ReminderActionId)

@@ -92,3 +92,13 @@ def test_only_waiting_incidents_posted_messages_without_a_series_are_unreminded(
     }
     store.add_reminder_series([_series("C1", "ts-inc-waiting")], T0)
     assert {m.incident_id for m in store.unreminded_messages(["C1"])} == {"inc-d1"}
+
+
+def test_series_of_pruned_messages_are_forgotten(store: Store) -> None:
+    store.record_posted("inc-1", "C1", "100.1", None, None, T0)
+    store.add_reminder_series([_series("C1", "100.1"), _series("C1", "gone.1")], T0)
+    store.claim_reminder("C1", "gone.1", 1, "replica-a", T0)
+    assert store.prune_reminders() == 1
+    assert store.reminder_series("C1", "gone.1") is None
+    assert store.reminder_steps("C1", "gone.1") == {}
+    assert store.reminder_series("C1", "100.1") is not None

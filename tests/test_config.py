@@ -58,6 +58,7 @@ CONTRACT_VARIABLES = {
     "BOT_REQUIRE_PERSONAL_KEY",
     "BOT_RETENTION_DAYS",
     "BOT_WEBHOOK_SECRET",
+    "BOT_SNOOZE_SECONDS",  # not in the contract: how long a reminder's Snooze holds (README)
     "BOT_CLOCK_START",
     "BOT_CONFIG",
 }

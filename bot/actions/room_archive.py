@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 
 from bot.actions.model import CardOrigin
-from bot.actions.rooms import RoomOutcome, RoomReport, WarRooms, label, missing_scope
+from bot.actions.rooms import RoomOutcome, RoomReport, WarRooms, missing_scope
+from bot.actions.wording import incident_label
 from bot.config import Action
 from bot.errors import SlackError
 from bot.slack.blocks import thread_note
@@ -49,12 +50,12 @@ def _archive(rooms: WarRooms, slack_id: str, incident_id: str, origin: CardOrigi
     if not incident.is_closed:
         return RoomReport(
             RoomOutcome.REFUSED,
-            f"{label(incident)} is not closed yet: close it first, then archive its war room.",
+            f"{incident_label(incident)} is not closed yet: close it first, then archive its war room.",
             channel,
         )
     refusal = rooms.authority.refusal_on(slack_id, incident)
     if refusal is not None:
-        return RoomReport(RoomOutcome.REFUSED, f"{label(incident)}: {refusal}", channel)
+        return RoomReport(RoomOutcome.REFUSED, f"{incident_label(incident)}: {refusal}", channel)
     if not rooms.store.start_archive(incident_id, slack_id, rooms.clock()):
         return RoomReport(RoomOutcome.ARCHIVED, f"<#{channel}> is being archived already.", channel)
     note = f"War room archived by <@{slack_id}>."

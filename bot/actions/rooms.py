@@ -24,6 +24,7 @@ from bot.actions.authority import Authority, GroupLookupError, UserGroups
 from bot.actions.model import CardOrigin
 from bot.actions.references import IncidentFinder, Missing
 from bot.actions.room_names import candidates
+from bot.actions.wording import incident_label
 from bot.cards import CardSender, fingerprint
 from bot.config import Action, RoutingConfig
 from bot.domain import Incident
@@ -31,7 +32,7 @@ from bot.errors import CoralogixError, SlackError
 from bot.identity import IdentityResolver
 from bot.metrics import Metrics
 from bot.routing_file import is_user_group, matching_routes
-from bot.slack.blocks import SlackUserOf, escape
+from bot.slack.blocks import SlackUserOf
 from bot.slack.gateway import SlackGateway
 from bot.store import Store
 from bot.store.rows import MessageKind, RoomRow, RoomState
@@ -149,10 +150,14 @@ class WarRooms:
                 f"Use `{self.command} room ID` instead.",
             )
         if incident.is_closed:
-            return RoomReport(RoomOutcome.CLOSED, f"{label(incident)} is closed: no room for it.")
+            message = f"{incident_label(incident)} is closed: no room for it."
+            earlier = self.store.room(incident.id)
+            if earlier is not None and earlier.state is RoomState.OPEN and earlier.channel:
+                message += f" Its war room <#{earlier.channel}> is still open, until someone archives it."
+            return RoomReport(RoomOutcome.CLOSED, message)
         refusal = self.authority.refusal_on(slack_id, incident)
         if refusal is not None:
-            return RoomReport(RoomOutcome.REFUSED, f"{label(incident)}: {refusal}")
+            return RoomReport(RoomOutcome.REFUSED, f"{incident_label(incident)}: {refusal}")
         now = self.clock()
         room = self.store.claim_room(
             incident.id, slack_id, self.replica, stale_before=now - CREATE_TIMEOUT, now=now
@@ -193,7 +198,7 @@ class WarRooms:
             incident.id, f"War room: <#{channel}>, opened by <@{slack_id}>", f"war-room:{channel}"
         )
         others = [f"<@{user}>" for user in invited if user != slack_id]
-        message = f"I opened the war room <#{channel}> for {label(incident)}"
+        message = f"I opened the war room <#{channel}> for {incident_label(incident)}"
         message += f" and invited {', '.join(others)}." if others else "."
         if problems:
             message += " " + " ".join(problems)
@@ -215,7 +220,7 @@ class WarRooms:
                 return RoomReport(RoomOutcome.FAILED, f"Slack would not create the war room: {exc}")
         return RoomReport(
             RoomOutcome.FAILED,
-            f"Slack has channels by every name I would give the war room of {label(incident)}; "
+            f"Slack has channels by every name I would give the war room of {incident_label(incident)}; "
             "nothing was created.",
         )
 
@@ -230,13 +235,13 @@ class WarRooms:
         if room.state is RoomState.CREATING or room.channel is None:
             return RoomReport(
                 RoomOutcome.BUSY,
-                f"<@{room.opened_by}> is opening the war room of {label(incident)} right now; "
+                f"<@{room.opened_by}> is opening the war room of {incident_label(incident)} right now; "
                 "click again in a few seconds to join it.",
             )
         channel = room.channel
         if room.state is RoomState.ARCHIVED:
             return RoomReport(
-                RoomOutcome.CLOSED, f"The war room <#{channel}> of {label(incident)} is archived."
+                RoomOutcome.CLOSED, f"The war room <#{channel}> of {incident_label(incident)} is archived."
             )
         try:
             added = self.gateway.invite_to_channel(channel, slack_id)
@@ -246,9 +251,9 @@ class WarRooms:
             return RoomReport(RoomOutcome.FAILED, f"I could not add you to <#{channel}>: {exc}", channel)
         card = self._post_card(incident, channel, owned=False) if room.card_ts is None else None
         if added:
-            message = f"You joined the war room <#{channel}> of {label(incident)}."
+            message = f"You joined the war room <#{channel}> of {incident_label(incident)}."
         else:
-            message = f"You are already in the war room <#{channel}> of {label(incident)}."
+            message = f"You are already in the war room <#{channel}> of {incident_label(incident)}."
         if card is not None:
             message += " " + card
         return RoomReport(RoomOutcome.JOINED if added else RoomOutcome.ALREADY_IN, message, channel)
@@ -323,13 +328,6 @@ class WarRooms:
         )
         self.store.room_card_posted(incident.id, ts, self.clock())
         return None
-
-
-def label(incident: Incident) -> str:
-    """`1a2b3c4d` checkout 5xx"""
-    title = incident.title.strip()
-    head = f"`{escape(incident.id[:8])}`"
-    return f"{head} {escape(title[:80])}" if title and title != incident.id else head
 
 
 def _same(a: str | None, b: str) -> bool:

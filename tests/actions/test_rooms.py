@@ -235,6 +235,9 @@ def test_archive_only_after_close_only_for_those_who_may_close_and_once(
     assert elsewhere.outcome is RoomOutcome.REFUSED
     assert not next(c for c in workspace.channels() if c.id == channel).is_archived
 
+    closed_now = rooms.open("U0ALICE", incident)
+    assert closed_now.outcome is RoomOutcome.CLOSED
+    assert f"Its war room <#{channel}> is still open" in closed_now.message
     done = archive_room(rooms, "U0LEAD", incident, origin)
     assert done.outcome is RoomOutcome.ARCHIVED, done
     assert next(c for c in workspace.channels() if c.id == channel).is_archived
@@ -246,7 +249,8 @@ def test_archive_only_after_close_only_for_those_who_may_close_and_once(
     twice = archive_room(rooms, "U0LEAD", incident, origin)
     assert twice.outcome is RoomOutcome.ARCHIVED and "already" in twice.message
     assert len(workspace.calls_to("conversations.archive")) == 1
-    assert rooms.open("U0ALICE", incident).outcome is RoomOutcome.CLOSED
+    after = rooms.open("U0ALICE", incident)
+    assert after.outcome is RoomOutcome.CLOSED and "still open" not in after.message
 
 
 def test_bad_input_gets_a_clear_answer(make_rooms: MakeRooms, sim: SimulatedCoralogix) -> None:

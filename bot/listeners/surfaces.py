@@ -10,16 +10,20 @@ the click on top, the unfurl refreshed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from bot.actions import ActionReport
+from bot.errors import BotError
 from bot.listeners.deps import Interactivity
 from bot.listeners.home import publish_home
 from bot.listeners.replies import Reply
 from bot.listeners.unfurls import unfurl_links
 from bot.slack.blocks import ActionValue, MessagePayload
 from bot.slack.blocks.home import shown_digest, shown_on
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,12 @@ class HomeReply(Reply):
     deps: Interactivity | None = None
 
     def send(self, payload: MessagePayload) -> None:
-        if self.deps is not None:
+        if self.deps is None:
+            return
+        try:
             publish_home(self.deps, self.user, notice=_text_of(payload))
+        except BotError as exc:  # as `Reply.send`: logged, never raised at the listener
+            log.warning("could not answer %s on their Home tab: %s", self.user, exc)
 
 
 def reply_for(deps: Interactivity, body: dict[str, Any]) -> Reply:

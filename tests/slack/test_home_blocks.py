@@ -55,7 +55,7 @@ def test_a_full_home_tab_fits_slacks_limits_and_names_what_it_shows() -> None:
         assigned=assigned,
         routed=routed,
         routes=["payments", "search"],
-        notes=["I could not ask Slack which channels you are in."],
+        notes=["I could not ask Slack which channels you are in."] + [f"group {n} failed" for n in range(50)],
         notice="`inc-0001` resolved.",
         team_url="https://acme.app.coralogix.com",
     )

@@ -21,6 +21,8 @@ from bot.slack.payload import Block
 SHOWN_KEY = "shown"
 MAX_HOME_INCIDENTS = 15
 """Per list; two lists of compact cards (2 blocks each) and the rest stay under the tab's 100 blocks."""
+MAX_NOTES = 3
+"""Lines on what kept the tab from being complete (a failed look-up each), once each."""
 _DIGEST = 16
 
 
@@ -56,7 +58,7 @@ def home_view(
     if notice:
         blocks.append(section(truncate(notice, MAX_SECTION_TEXT)))
     blocks += [header("Coralogix incidents"), section(truncate(who, MAX_SECTION_TEXT))]
-    blocks += [context(truncate(note, MAX_SECTION_TEXT)) for note in notes]
+    blocks += [context(truncate(note, MAX_SECTION_TEXT)) for note in list(dict.fromkeys(notes))[:MAX_NOTES]]
     shown = [*assigned[:MAX_HOME_INCIDENTS], *routed[:MAX_HOME_INCIDENTS]]
 
     def listed(title: str, incidents: Sequence[Incident], empty: str) -> list[Block]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 
@@ -206,3 +207,17 @@ def test_room_command_opens_a_room_and_bad_input_gets_a_clear_answer(
         [room] = _rooms(slack)
         assert "U0ALICE" in room.members
         assert "You are already in the war room" in _command(slack, bot, f"room {warning}")
+
+        # a War room button on a card only the clicker sees (e.g. `/cx show`) works like `/cx room ID`
+        critical = sim.create_incident(name="api down", severity="critical", application="shop")
+        card = wait_for(lambda: _card_in(slack, CHANNEL, critical), 30, "the critical incident's card")
+        body, response_url = block_actions(slack.workspace, card, ActionId.WAR_ROOM, user="U0BOB")
+        payload = json.loads(parse_qs(body.decode())["payload"][0])
+        payload["container"]["is_ephemeral"] = True
+        del payload["message"]
+        ephemeral_click = urlencode({"payload": json.dumps(payload)}).encode()
+        assert SlackSender(bot.url + "/slack/events").post(ephemeral_click).status == 200
+        wait_for(
+            lambda: "I opened the war room" in _said(slack, response_url), 30, "a room from an ephemeral card"
+        )
+        assert len(_rooms(slack)) == 2

@@ -66,6 +66,10 @@ class ReportJob:
             log.warning("shift reports skipped: %s", exc)
             return 0
         posted = 0
+        try:
+            self._reader.warm()
+        except BotError as exc:
+            log.warning("could not bring the response-time cache up to date: %s", exc)
         for route in routes:
             try:
                 posted += self.run_route(route)

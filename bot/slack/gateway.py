@@ -115,6 +115,10 @@ def build_web_client(
     return client
 
 
+LANDED_GAP = 0.9
+"""After a write returns, the next to its channel waits at least this share of the interval."""
+
+
 class ChannelPacer:
     """Keeps writes to one channel about `interval` seconds apart (Slack: ~1 message/s/channel)."""
 
@@ -134,6 +138,16 @@ class ChannelPacer:
         delay = slot - now
         if delay > 0:
             time.sleep(delay)
+
+    def landed(self, channel: str) -> None:
+        """A write to `channel` just returned: the next one also waits nine tenths of `interval` from now,
+        so a write held up (a 429 the client retried after its Retry-After, a slow answer) is not followed
+        at once by the next, which Slack would refuse too (and so on down the channel's queue)."""
+        if self._interval <= 0:
+            return
+        with self._lock:
+            after = self._clock() + LANDED_GAP * self._interval
+            self._next[channel] = max(self._next.get(channel, 0.0), after)
 
     def hold(self, channel: str, seconds: float) -> None:
         """After a 429, nothing more goes to the channel for `seconds`."""
@@ -163,6 +177,8 @@ class SlackGateway:
         except OSError as exc:
             self._metrics.slack_calls.labels(method=method, result="unreachable").inc()
             raise SlackUnavailableError(f"Slack is unreachable ({exc})", method=method) from exc
+        if pace is not None:
+            self._pacer.landed(pace)
         self._metrics.slack_calls.labels(method=method, result="ok").inc()
         if pace is not None and self._channel_problems:
             with self._problems_lock:

@@ -118,16 +118,20 @@ class Counting(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.seconds: Counter[str] = Counter()
         self.bytes = 0
         self._lock = threading.Lock()
 
     def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        started = time.perf_counter()
         answer = continuation(details, request)
         size = request.ByteSize()
         with contextlib.suppress(grpc.RpcError):
             size += answer.result().ByteSize()
+        method = details.method.rsplit("/", 1)[-1]
         with self._lock:
-            self.calls[details.method.rsplit("/", 1)[-1]] += 1
+            self.calls[method] += 1
+            self.seconds[method] += time.perf_counter() - started
             self.bytes += size
         return answer
 
@@ -142,6 +146,7 @@ def one_report(reader: Any, counting: Counting, label: str, now: datetime) -> in
     from bot.slack.blocks.report import report_message
 
     counting.calls.clear()
+    counting.seconds.clear()
     counting.bytes = 0
     counts = ReadCounts()
     started, cpu = time.perf_counter(), time.process_time()
@@ -155,6 +160,8 @@ def one_report(reader: Any, counting: Counting, label: str, now: datetime) -> in
         f"  wall {wall:.2f} s (this process's CPU {cpu:.2f} s); Coralogix calls {calls} "
         f"({dict(counting.calls)}); {counting.bytes / 1e6:.1f} MB"
     )
+    waited = ", ".join(f"{method} {seconds:.2f} s" for method, seconds in counting.seconds.items())
+    print(f"  time spent in calls (summed over the 16 readers): {waited}")
     print(
         f"  incidents listed {counts.listed}, events read for {counts.event_reads}, from the cache "
         f"{counts.cached}, failed {counts.failed}; peak RSS of this process {peak_rss_mb():.0f} MB"

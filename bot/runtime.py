@@ -509,6 +509,7 @@ def build_runtime(
             replica_id=replica,
             clock=report_clock,
             slack_user_of=directory.slack_user_of,
+            keep_days=settings.bot_retention_days,
         ),
         retention=RetentionJob(
             store=store,

@@ -40,6 +40,7 @@ class ReportJob:
         replica_id: str,
         clock: Callable[[], datetime],
         slack_user_of: SlackUserOf = nobody,
+        keep_days: int = 30,
     ) -> None:
         self._reader = reader
         self._store = store
@@ -48,6 +49,8 @@ class ReportJob:
         self._replica = replica_id
         self._clock = clock
         self._slack_user_of = slack_user_of
+        self._keep = timedelta(days=keep_days)
+        self._pruned_at: datetime | None = None
         self._seen: set[tuple[str, datetime]] = set()  # runs found claimed, said once in the log
 
     @property
@@ -68,6 +71,7 @@ class ReportJob:
         posted = 0
         try:
             self._reader.warm()
+            self._prune()
         except BotError as exc:
             log.warning("could not bring the response-time cache up to date: %s", exc)
         for route in routes:
@@ -78,6 +82,16 @@ class ReportJob:
             except Exception:
                 log.exception("shift report of route %s failed unexpectedly", route.name)
         return posted
+
+    def _prune(self) -> None:
+        """Hourly: forget cached response times and report runs older than BOT_RETENTION_DAYS."""
+        now = self._clock()
+        if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
+            return
+        self._pruned_at = now
+        pruned = self._store.prune_responses(now - self._keep)
+        if pruned:
+            log.info("pruned %d cached response times and report runs", pruned)
 
     def run_route(self, route: Route, now: datetime | None = None) -> int:
         """Post the route's owed run to each channel not yet claimed; returns how many posts were made."""

@@ -107,9 +107,11 @@ class ReportQueries(StoreBase):
         return len(values)
 
     def prune_responses(self, before: datetime) -> int:
-        """Forget rows read before `before` (retention: the reports never look that far back)."""
+        """Forget rows read before `before`, and runs scheduled before it (retention: reports never look
+        that far back; an incident pruned and asked for again is read again)."""
         with self._write() as conn:
-            return conn.execute(delete(times).where(times.c.read_at < before)).rowcount
+            pruned = conn.execute(delete(times).where(times.c.read_at < before)).rowcount
+            return pruned + conn.execute(delete(runs).where(runs.c.run_at < before)).rowcount
 
     # ------------------------------------------------------------------------------ scheduled runs
 

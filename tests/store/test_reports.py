@@ -58,3 +58,12 @@ def test_a_run_is_claimed_once_across_replicas(store: Store, other_store: Store)
 def test_a_schedule_is_armed_once(store: Store, other_store: Store) -> None:
     assert store.arm_schedule("payments", T0) == T0
     assert other_store.arm_schedule("payments", T0 + timedelta(hours=1)) == T0
+
+
+def test_pruning_forgets_old_runs_and_cached_times(store: Store) -> None:
+    store.save_responses([row("a", "v1")], T0)
+    assert store.claim_report_run("payments", "C1", T0, "r1", T0, late=False)
+    assert store.claim_report_run("payments", "C1", T0 + timedelta(days=1), "r1", T0, late=False)
+    assert store.prune_responses(T0 + timedelta(hours=1)) == 2
+    assert [run.run_at for run in store.report_runs()] == [T0 + timedelta(days=1)]
+    assert store.cached_responses(["a"]) == {}

@@ -1,6 +1,7 @@
 """Throw-away PostgreSQL databases for tests (the server on 127.0.0.1:5432, or BOT_TEST_POSTGRES_URL).
 
-`fresh_postgres_url()` creates an empty database and drops it afterwards. `require_postgres()` is the
+`fresh_postgres_url()` creates an empty database and drops it afterwards (named after the pytest-xdist
+worker that made it, so parallel workers never share one). `require_postgres()` is the
 policy for tests that need the server: skip when it is unreachable on a developer's machine, but fail
 when the `CI` environment variable is set, so such tests can never silently skip in CI.
 """
@@ -55,7 +56,7 @@ def require_postgres(url: str | None = None, env: Mapping[str, str] | None = Non
 def fresh_postgres_url(admin: str | None = None) -> Iterator[str]:
     """Create database `incident_bot_test_<random>`, yield its SQLAlchemy URL, drop it afterwards."""
     base = make_url(admin or admin_url())
-    name = f"incident_bot_test_{secrets.token_hex(6)}"
+    name = f"incident_bot_test_{_worker()}{secrets.token_hex(6)}"
     with psycopg.connect(_conninfo(base), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -81,6 +82,12 @@ def fresh_postgres_schema_url(database_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(_conninfo(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _worker() -> str:
+    """`gw3_` in pytest-xdist's worker gw3 (every worker makes databases of its own), else nothing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"{worker}_" if worker.isidentifier() else ""
 
 
 def _conninfo(url: URL) -> str:

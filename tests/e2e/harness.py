@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -24,10 +27,41 @@ SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
 T = TypeVar("T")
 
 
+_PORTS = range(20000, 32000)
+"""Where `free_port` looks: below the kernel's ephemeral range (32768 up here), from which `bind(0)` and
+outgoing connections take their ports, so only processes that take ports the same way compete for them."""
+_PORT_LOCKS = Path(tempfile.gettempdir()) / "incident-bot-test-ports"
+_HELD_PORTS = 200
+_held: dict[int, int] = {}  # port -> the descriptor of its lock file, oldest first
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free on 127.0.0.1 now, kept for the process a test starts to listen on it soon after.
+
+    A port is taken under a lock file of its own that this process holds (its last 200 ports; the
+    kernel frees the locks when it exits), so test processes running at once (pytest-xdist's workers,
+    or several test sessions on one machine) never hand out the same port, as two `bind(0)`s released
+    at once could.
+    """
+    _PORT_LOCKS.mkdir(exist_ok=True)
+    start = random.randrange(len(_PORTS))
+    for step in range(len(_PORTS)):
+        port = _PORTS[(start + step) % len(_PORTS)]
+        if port in _held:
+            continue
+        fd = os.open(_PORT_LOCKS / str(port), os.O_CREAT | os.O_RDWR, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            os.close(fd)  # another process holds it, or something listens there
+            continue
+        _held[port] = fd
+        if len(_held) > _HELD_PORTS:
+            os.close(_held.pop(next(iter(_held))))
+        return port
+    raise OSError(f"no free port in {_PORTS.start}..{_PORTS.stop - 1}")
 
 
 def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, interval: float = 0.05) -> T:
@@ -155,7 +189,7 @@ def running_bot(env: Mapping[str, str], log_path: Path, *, wait_ready: bool = Tr
                 except OSError:
                     return False
 
-            wait_for(healthy, 20, "the bot's /healthz")
+            wait_for(healthy, 60, "the bot's /healthz")  # a loaded machine starts a process slowly
         yield bot
     finally:
         bot.stop()

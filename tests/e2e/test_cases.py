@@ -20,6 +20,7 @@ from bot.sandbox.coralogix.server import start_cases_sandbox, start_no_api_sandb
 from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 from tests.e2e.harness import bot_env, free_port, running_bot, wait_for, write_config
 from tests.e2e.slack_requests import SlackSender
+from tests.e2e.stand_in import Account
 from tests.e2e.test_interactivity import World
 
 CONFIG = {
@@ -45,9 +46,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     try:
         with running_bot(env, tmp / "bot.log") as bot:
-            yield World(
-                cases.sim, slack.workspace, bot, SlackSender(bot.url + "/slack/events"), tmp / "bot.db"
-            )  # type: ignore[arg-type]
+            sender = SlackSender(bot.url + "/slack/events")
+            yield World(Account(cases.sim), slack.workspace, bot, sender, tmp / "bot.db")
     finally:
         slack.stop()
         cases.stop()

@@ -2,6 +2,9 @@
 
 Junk gets 400 or 401 (never 500) and the log stays JSON lines; a 100 MB body is refused with 413 before it
 is read; stalled connections hold neither threads nor the door: a genuine click still gets its 200.
+
+Runs on the Incidents stand-in only: the front door is the same whichever API the account speaks, and
+nothing here reaches Coralogix but the first poll (the card the clicks need).
 """
 
 from __future__ import annotations

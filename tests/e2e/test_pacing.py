@@ -15,9 +15,9 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
 from tests.e2e.harness import bot_env, free_port, running_bot, wait_for
+from tests.e2e.stand_in import Api, StandIn, start_stand_in
 from tests.scrape import Scrape
 
 CHANNEL = "C0INCIDENTS"
@@ -40,8 +40,8 @@ def paced_slack() -> Iterator[RunningSlackSandbox]:
 
 
 @pytest.fixture
-def coralogix() -> Iterator[RunningCoralogixSandbox]:
-    running = start_coralogix_sandbox(SimulatedCoralogix(seed=29))
+def coralogix(coralogix_api: Api) -> Iterator[StandIn]:
+    running = start_stand_in(coralogix_api, seed=29)
     yield running
     running.stop()
 
@@ -62,7 +62,7 @@ def test_the_sandbox_refuses_a_second_post_in_the_same_second(paced_slack: Runni
 
 
 def test_the_bot_keeps_slacks_pace_so_slack_never_refuses_it(
-    coralogix: RunningCoralogixSandbox, paced_slack: RunningSlackSandbox, tmp_path: Path
+    coralogix: StandIn, paced_slack: RunningSlackSandbox, tmp_path: Path
 ) -> None:
     """Four new incidents for one channel, then changes to two of them: four cards and their thread lines
     go to the same channel, none of them refused."""

@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import (
     SANDBOX_APP_TOKEN,
     Envelope,
@@ -27,6 +26,7 @@ from bot.sandbox.slack import (
 )
 from tests.e2e.harness import BotProcess, bot_env, free_port, running_bot, wait_for, write_config
 from tests.e2e.slack_requests import block_actions, slash_command
+from tests.e2e.stand_in import StandIn
 
 CHANNEL = "C0INCIDENTS"
 ACK_DEADLINE = 3.0
@@ -36,7 +36,7 @@ RECONNECT_DEADLINE = 10.0
 
 @dataclass
 class SocketWorld:
-    coralogix: RunningCoralogixSandbox
+    coralogix: StandIn
     slack: RunningSlackSandbox
     server: SocketModeServer
     bot: BotProcess
@@ -77,7 +77,7 @@ class SocketWorld:
 
 
 def socket_env(
-    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, tmp_path: Path, app_token: str
+    coralogix: StandIn, slack: RunningSlackSandbox, tmp_path: Path, app_token: str
 ) -> dict[str, str]:
     config = write_config(tmp_path / "bot.yaml", {"identity": {"email_domains": ["example.com"]}})
     env = bot_env(
@@ -93,9 +93,7 @@ def socket_env(
 
 
 @pytest.fixture
-def world(
-    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, tmp_path: Path
-) -> Iterator[SocketWorld]:
+def world(coralogix: StandIn, slack: RunningSlackSandbox, tmp_path: Path) -> Iterator[SocketWorld]:
     server = start_socket_mode_sandbox(slack.workspace, ping_interval=2.0, refresh_grace=0.5)
     try:
         env = socket_env(coralogix, slack, tmp_path, SANDBOX_APP_TOKEN)
@@ -227,7 +225,7 @@ def test_sigterm_closes_the_connection_and_stops_cleanly(world: SocketWorld) -> 
 
 
 def test_a_refused_app_token_stops_run_with_one_line_and_check_says_so(
-    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, tmp_path: Path
+    coralogix: StandIn, slack: RunningSlackSandbox, tmp_path: Path
 ) -> None:
     server = start_socket_mode_sandbox(slack.workspace)
     try:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import RunningSlackSandbox
 from tests.e2e.harness import bot_env, free_port, running_bot, wait_for
+from tests.e2e.stand_in import StandIn
 
 
 def _run_until_exit(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -33,7 +33,7 @@ def _only_json_lines(text: str) -> list[dict[str, object]]:
     ids=["slack", "coralogix"],
 )
 def test_rejected_credentials_stop_the_bot_with_one_line(
-    coralogix: RunningCoralogixSandbox,
+    coralogix: StandIn,
     slack: RunningSlackSandbox,
     tmp_path: Path,
     change: dict[str, str],
@@ -53,12 +53,14 @@ def test_rejected_credentials_stop_the_bot_with_one_line(
 
 
 def test_a_coralogix_outage_at_start_up_is_waited_out(
-    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, tmp_path: Path
+    coralogix: StandIn, slack: RunningSlackSandbox, tmp_path: Path
 ) -> None:
-    coralogix.sim.faults.unavailable_for_seconds(3)
+    coralogix.sim.faults.unavailable_for_seconds(3600)  # down until the bot has said so
     env = bot_env(coralogix, slack, f"sqlite:///{tmp_path / 'bot.db'}", config_path=None, port=free_port())
     env["BOT_DEFAULT_CHANNEL"] = "C0INCIDENTS"
     with running_bot(env, tmp_path / "bot.log") as bot:
+        wait_for(lambda: "Coralogix is unreachable at start-up" in bot.log(), 30, "the outage in the log")
+        coralogix.sim.faults.clear()
         incident = coralogix.sim.create_incident(severity="error")
         wait_for(
             lambda: any(
@@ -68,4 +70,4 @@ def test_a_coralogix_outage_at_start_up_is_waited_out(
             30,
             "the card once Coralogix is back",
         )
-        assert "Coralogix is unreachable at start-up" in bot.log()
+        assert f"Coralogix API: {coralogix.api} (" in bot.log()  # CORALOGIX_API=auto found it once back

@@ -6,10 +6,10 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import RunningSlackSandbox, SlackMessage
 from bot.slack.text import BIDI_CONTROLS
 from tests.e2e.harness import bot_env, free_port, running_bot, wait_for
+from tests.e2e.stand_in import StandIn
 
 NAME = "*bold* _it_ \u202egnp.exe"
 
@@ -32,7 +32,7 @@ def _text_objects(node: Any) -> list[tuple[str, str]]:
 
 
 def test_a_hostile_name_shows_literally_on_the_card(
-    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, tmp_path: Path
+    coralogix: StandIn, slack: RunningSlackSandbox, tmp_path: Path
 ) -> None:
     incident = coralogix.sim.create_incident(
         name=NAME,

@@ -40,6 +40,7 @@ def run_check(
     out: TextIO,
     socket_mode_probe: Probe | None = None,
     channels_probe: ChannelsProbe | None = None,
+    queue_probe: Callable[[], dict[str, int]] | None = None,
 ) -> int:
     """0 when every probe succeeded, 1 otherwise; one line per problem. `socket_mode_probe` (the app-level
     token) is tried only when given, i.e. when SLACK_APP_TOKEN is set; `channels_probe` only when given
@@ -53,6 +54,8 @@ def run_check(
     if socket_mode_probe is not None:
         results.append(_outcome("Slack Socket Mode", socket_mode_probe, default_detail=None))
     results.append(_outcome("Coralogix", coralogix_probe, default_detail=_coralogix_target(settings)))
+    if queue_probe is not None:
+        results.append(_queue_outcome(queue_probe))
     failures = 0
     for ok, line in results:
         out.write(line + "\n")
@@ -126,6 +129,17 @@ def _channel_outcomes(probe: ChannelsProbe) -> list[tuple[bool, str]]:
         outcomes.append((True, f"Slack channels: OK (the bot is in {', '.join(report.fine)})"))
     outcomes.extend((False, problem) for problem in report.problems)
     return outcomes
+
+
+def _queue_outcome(probe: Callable[[], dict[str, int]]) -> tuple[bool, str]:
+    """The send queue's depth per channel: information, never a problem (a database not yet made is empty)."""
+    try:
+        depth = {channel: count for channel, count in sorted(probe().items()) if count}
+    except Exception as exc:
+        return True, f"Slack send queue: unknown ({type(exc).__name__})"
+    if not depth:
+        return True, "Slack send queue: empty"
+    return True, "Slack send queue: " + ", ".join(f"{count} waiting for {ch}" for ch, count in depth.items())
 
 
 def _failure(label: str, exc: Exception) -> str:

@@ -18,7 +18,7 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.check import run_check
     from bot.config import load_settings
-    from bot.probes import channels_probe, coralogix_probe, slack_probe, socket_mode_probe
+    from bot.probes import channels_probe, coralogix_probe, queue_probe, slack_probe, socket_mode_probe
 
     try:
         settings = load_settings(args.config)
@@ -32,6 +32,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         slack_probe=slack_probe(settings),
         socket_mode_probe=socket_mode_probe(settings),
         channels_probe=channels_probe(settings),
+        queue_probe=queue_probe(settings),
         out=out,
     )
 

@@ -48,6 +48,12 @@ class Metrics:
             "incidentbot_poll_seconds", "Duration of one poll", buckets=LATENCY_BUCKETS, registry=r
         )
         self.poll_errors = Counter("incidentbot_poll_errors", "Polls that failed", ["reason"], registry=r)
+        self.outbox_depth = Gauge(
+            "incidentbot_outbox_depth",
+            "Slack work queued per channel, waiting to be sent or retried",
+            ["channel"],
+            registry=r,
+        )
         self.outbox_pending = Gauge(
             "incidentbot_outbox_pending", "Slack work waiting to be retried", registry=r
         )

@@ -138,6 +138,28 @@ def _slack_error(exc: Any) -> str:
     return str(exc.response.get("error", "unknown error")) if exc.response is not None else str(exc)
 
 
+def queue_probe(settings: Settings) -> Callable[[], dict[str, int]]:
+    """Slack work queued per channel in the bot's database (what the senders have yet to send)."""
+
+    def probe() -> dict[str, int]:
+        from pathlib import Path
+
+        from sqlalchemy.engine import make_url
+
+        from bot.store import Store
+
+        url = make_url(settings.bot_database_url)
+        if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+            return {}  # no database yet: nothing queued (and `check` makes none)
+        store = Store.from_url(settings.bot_database_url)
+        try:
+            return store.depth_by_channel()
+        finally:
+            store.close()
+
+    return probe
+
+
 def socket_mode_probe(settings: Settings) -> Probe | None:
     """Slack's `apps.connections.open` with the app-level token (a URL is issued, nothing connects);
     None when SLACK_APP_TOKEN is unset (HTTP mode)."""

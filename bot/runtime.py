@@ -25,6 +25,7 @@ from bot.actions.home import HomeQueries
 from bot.actions.links import IncidentLinks
 from bot.actions.rooms import WarRooms
 from bot.cards import CardRefresher, CardSender, OutboxWorker, Routes
+from bot.cards.dispatch import Dispatcher
 from bot.config import Settings
 from bot.coralogix.auto import AutoBackend
 from bot.coralogix.backend import CoralogixBackend, make_backend
@@ -116,6 +117,7 @@ class BotRuntime:
     reports: ReportJob | None = None
     reminders: ReminderJob | None = None
     wakeup: PollWakeup | None = None
+    dispatcher: Dispatcher | None = None
     scheduler: BackgroundScheduler = field(init=False)
     _socket_mode: SocketModeListener | None = None
     _stopped: threading.Event = field(default_factory=threading.Event)
@@ -179,6 +181,8 @@ class BotRuntime:
             )
         self.scheduler.start()
         self.job.start_heartbeat()
+        if self.dispatcher is not None:
+            self.dispatcher.start()  # sends while this replica holds the poller lease
         log.info(
             "incident-bot running as replica %s; HTTP on port %d; polling every %d s",
             self.replica_id,
@@ -236,6 +240,8 @@ class BotRuntime:
             self.scheduler.shutdown(wait=True)  # the poll in flight finishes
         if self.interactivity is not None:
             self.interactivity.shutdown()  # clicks and commands in flight finish
+        if self.dispatcher is not None:
+            self.dispatcher.stop()  # sends in flight finish; the queue waits in the outbox
         self.job.release()
         self.client.close_channel()
         self.store.close()
@@ -405,10 +411,16 @@ def build_runtime(
         lock_seconds=lease_ttl(settings.bot_poll_interval_seconds),
     )
     cards = CardRefresher(store=store, client=client, sender=sender, routes=routes)
+    dispatcher = Dispatcher(
+        outbox=outbox,
+        store=store,
+        gateway=gateway,
+        metrics=metrics,
+        may_send=lambda: job.holds_lease,  # only the lease holder sends
+    )
     publisher = CardPublisher(
         store=store,
         sender=sender,
-        outbox=outbox,
         client=client,
         routes=routes,
         slack_user_of=directory.slack_user_of,
@@ -416,6 +428,7 @@ def build_runtime(
         replica_id=replica,
         clock=utcnow,
         storm_threshold=settings.bot_storm_threshold,
+        on_queued=dispatcher.wake,
     )
     poller = Poller(
         client=client,
@@ -480,13 +493,21 @@ def build_runtime(
         slack_handler=slack_handler,
         readiness_problems=lambda: readiness.problems(store.ping),
         metrics=metrics.render,
-        readiness_notes=lambda: [
-            f"Slack: cannot post to {channel} ({error}); invite the bot or fix the route"
-            for channel, error in sorted(gateway.channel_problems().items())
-        ],
+        readiness_notes=lambda: (
+            [
+                f"Slack: cannot post to {channel} ({error}); invite the bot or fix the route"
+                for channel, error in sorted(gateway.channel_problems().items())
+            ]
+            + [
+                f"Slack: {count} messages waiting to be sent to {channel}"
+                for channel, count in sorted(dispatcher.depth().items())
+                if count
+            ]
+        ),
     )
     http = HttpServer(wsgi, settings.bot_http_host, settings.bot_http_port)
     return BotRuntime(
+        dispatcher=dispatcher,
         wakeup=wakeup,
         settings=settings,
         store=store,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -61,29 +62,61 @@ class OutboxWorker:
         self._lock_seconds = lock_seconds
 
     def drain(self, limit: int = 100) -> int:
-        """Retry due Slack work with fresh incident state; returns how many items were done."""
+        """Send every due item (any channel) with fresh incident state; returns how many were done."""
         items = self._store.due_items(self._clock(), limit, lock_seconds=self._lock_seconds)
         if not items:
             self._metrics.outbox_pending.set(self._store.pending_count())
             return 0
-        typed: list[tuple[OutboxItem, Work]] = []
+        by_channel: dict[str, list[OutboxItem]] = defaultdict(list)
         for item in items:
-            try:
-                typed.append((item, from_outbox(item)))
-            except UnknownWorkError as exc:
-                self._drop(item, "unknown", str(exc))
-        try:
-            incidents = self._read_incidents([work for _item, work in typed])
-        except CoralogixError as exc:
-            for item, _work in typed:
-                self._reschedule(item, f"Coralogix: {exc}")
-            return 0
-        lanes: dict[str, list[Callable[[], bool]]] = defaultdict(list)
-        for item, work in typed:
-            lanes[item.channel].append(partial(self._attempt, item, work, incidents))
+            by_channel[item.channel].append(item)
+        lanes = {channel: [partial(self.process, batch)] for channel, batch in by_channel.items()}
         done = sum(run_lanes(lanes))
         self._metrics.outbox_pending.set(self._store.pending_count())
         return done
+
+    def claim(
+        self, channel: str, priority: int, incident_id: str | None = None, limit: int = 50
+    ) -> list[OutboxItem]:
+        """A channel's due items of one priority (one incident's, if given), hidden from other workers."""
+        return self._store.claim_channel(
+            channel,
+            self._clock(),
+            priority=priority,
+            incident_id=incident_id,
+            limit=limit,
+            lock_seconds=self._lock_seconds,
+        )
+
+    def process(self, items: list[OutboxItem]) -> int:
+        """Send claimed items of one channel, in order; thread replies waiting for the same card go as one
+        reply. Returns how many items were done (sent, or found already sent)."""
+        units: list[tuple[list[OutboxItem], Work]] = []
+        for item in items:
+            try:
+                work = from_outbox(item)
+            except UnknownWorkError as exc:
+                self._drop(item, "unknown", str(exc))
+                continue
+            if self._clock() - item.created_at > MAX_ITEM_AGE:
+                self._drop(item, "expired", f"older than {MAX_ITEM_AGE}")
+                continue
+            last = units[-1] if units else None
+            if last is not None and _mergeable(last[1], work):
+                assert isinstance(last[1], ThreadReply) and isinstance(work, ThreadReply)
+                units[-1] = ([*last[0], item], replace(last[1], lines=last[1].lines + work.lines))
+            else:
+                units.append(([item], work))
+        if not units:
+            return 0
+        try:
+            incidents = self._read_incidents([work for _items, work in units])
+        except CoralogixError as exc:
+            for batch, _work in units:
+                for item in batch:
+                    self._reschedule(item, f"Coralogix: {exc}")
+            return 0
+        return sum(self._attempt(batch, work, incidents) for batch, work in units)
 
     def _read_incidents(self, works: list[Work]) -> Incidents:
         """The current state of every incident the work shows (thread replies need none)."""
@@ -99,22 +132,23 @@ class OutboxWorker:
             incidents.update(self._sender.client.batch_get_incidents(ordered[start : start + 100]).found)
         return incidents
 
-    def _attempt(self, item: OutboxItem, work: Work, incidents: Incidents) -> bool:
-        if self._clock() - item.created_at > MAX_ITEM_AGE:
-            self._drop(item, "expired", f"older than {MAX_ITEM_AGE}")
-            return False
+    def _attempt(self, items: list[OutboxItem], work: Work, incidents: Incidents) -> int:
+        retried = max(item.attempts for item in items) > 1  # an earlier attempt may have landed
         try:
-            self._handle(item.channel, work, incidents)
+            self._handle(items[0].channel, work, incidents, retried=retried)
         except SlackPermanentError as exc:
-            self._drop(item, exc.error, str(exc))
-            return False
+            for item in items:
+                self._drop(item, exc.error, str(exc))
+            return 0
         except (SlackError, CoralogixError) as exc:
-            self._reschedule(item, str(exc), exc)
-            return False
-        self._store.complete(item.id)
-        return True
+            for item in items:
+                self._reschedule(item, str(exc), exc)
+            return 0
+        for item in items:
+            self._store.complete(item.id, attempts=item.attempts)  # unless queued again meanwhile
+        return len(items)
 
-    def _handle(self, channel: str, work: Work, incidents: Incidents) -> None:
+    def _handle(self, channel: str, work: Work, incidents: Incidents, *, retried: bool = False) -> None:
         """One handler per kind of work; each raises what Slack or Coralogix raised."""
         match work:
             case ThreadReply():
@@ -126,7 +160,7 @@ class OutboxWorker:
             case UpdateCard():
                 self._update_card(channel, work, incidents)
             case PostCard():
-                self._post_card(channel, work, incidents)
+                self._post_card(channel, replace(work, verify=work.verify or retried), incidents)
 
     def _post_digest(self, channel: str, work: PostDigest, incidents: Incidents) -> None:
         members = [incidents[i] for i in work.incident_ids if i in incidents]
@@ -202,3 +236,15 @@ class OutboxWorker:
         if repaired:
             log.info("%d posts a crash left unfinished will be checked and completed", repaired)
         return repaired
+
+
+def _mergeable(first: Work, then: Work) -> bool:
+    """Thread replies for the same card, plain lines both: one reply says them all."""
+    return (
+        isinstance(first, ThreadReply)
+        and isinstance(then, ThreadReply)
+        and first.thread_ts == then.thread_ts
+        and not first.blocks
+        and not then.blocks
+        and first.broadcast == then.broadcast
+    )

@@ -218,6 +218,11 @@ class CardSender:
 
     # -- the outbox ------------------------------------------------------------------------------
 
+    def queue(self, work: Work, channel: str, *, key: str = "") -> bool:
+        """Hand work to the senders (`bot.cards.dispatch`), due at once; False when it was queued already
+        (an edit queued again is sent once more, with the state of the incident then)."""
+        return self.store.enqueue(to_outbox(work, channel, key=key, not_before=self._clock()))
+
     def defer(self, work: Work, channel: str, *, key: str = "", exc: Exception | None) -> None:
         """Queue Slack work in the outbox: after the Retry-After of `exc`, the first backoff, or at once.
 

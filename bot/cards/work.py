@@ -24,6 +24,8 @@ class PostCard:
     """An earlier attempt may have landed: look for it in the channel (message metadata) first."""
     since: datetime | None = None
     """When the post was first claimed (a repaired crash): the channel is searched from a little before."""
+    urgent: bool = False
+    """A critical or error incident: its card goes before the channel's other waiting work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,28 @@ class UpdateDigest:
 
 
 Work = PostCard | UpdateCard | ThreadReply | PostDigest | UpdateDigest
+
+EDITS = 0
+"""Card and digest updates: chat.update is not paced by Slack's posting limit, so they go first."""
+URGENT_POSTS = 1
+"""New cards of critical and error incidents."""
+POSTS = 2
+"""Other new cards, and storm digests."""
+THREADS = 3
+"""Thread replies."""
+
+
+def priority_of(work: Work) -> int:
+    """Where the work stands in its channel's queue: lower goes first."""
+    match work:
+        case UpdateCard() | UpdateDigest():
+            return EDITS
+        case PostCard(urgent=urgent):
+            return URGENT_POSTS if urgent else POSTS
+        case PostDigest():
+            return POSTS
+        case ThreadReply():
+            return THREADS
 
 
 def dedupe_key(work: Work, channel: str, key: str = "") -> str:
@@ -98,6 +122,8 @@ def to_outbox(
         dedupe_key=dedupe_key(work, channel, key),
         incident_id=incident_of(work),
         not_before=not_before,
+        priority=priority_of(work),
+        coalesce=isinstance(work, UpdateCard | UpdateDigest),  # only the latest state is sent, once
     )
 
 
@@ -105,7 +131,8 @@ def _encode(work: Work) -> tuple[OutboxKind, JSONObject]:
     match work:
         case PostCard():
             since = work.since.isoformat() if work.since else None
-            return OutboxKind.CARD, {"mentions": list(work.mentions), "verify": work.verify, "since": since}
+            post: JSONObject = {"mentions": list(work.mentions), "verify": work.verify, "since": since}
+            return OutboxKind.CARD, post | ({"urgent": True} if work.urgent else {})
         case UpdateCard():
             return OutboxKind.CARD_UPDATE, {}
         case ThreadReply():
@@ -140,6 +167,7 @@ def from_outbox(item: OutboxItem) -> Work:
                 mentions=tuple(str(m) for m in payload.get("mentions", [])),
                 verify=bool(payload.get("verify", False)),
                 since=datetime.fromisoformat(str(since)) if since else None,
+                urgent=bool(payload.get("urgent", False)),
             )
         if kind is OutboxKind.CARD_UPDATE and item.incident_id:
             return UpdateCard(item.incident_id)

@@ -76,7 +76,6 @@ class Poller:
 
     def poll_once(self) -> PollResult:
         started = self._ticks()
-        self._publisher.drain_outbox()
         cursor = self._store.get_cursor(CURSOR)
         epoch_text = self._store.get_cursor(EPOCH)
         if cursor is None or epoch_text is None:

@@ -1,9 +1,10 @@
 """Turns fresh incidents into Slack: a card once per channel, edits in place, who-did-what in the thread.
 
-The database decides: a post is claimed before it is sent and recorded after, so replicas never double a
-message. A poll first decides everything, then sends: each channel's new messages in order, channels side
-by side, so one channel's pacing never holds up another. More than `storm_threshold` new incidents for one
-channel in one poll become a single digest there (critical incidents still get their own cards).
+The database decides: a post is claimed before it is queued and recorded once sent, so replicas never
+double a message. A poll decides everything and records it in the outbox, then ends: the senders
+(`bot.cards.dispatch`) send it, channel by channel, so no poll and no channel waits for Slack. More than
+`storm_threshold` new incidents for one channel in one poll become a single digest there (critical
+incidents still get their own cards).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.cards.fingerprint import fingerprint
-from bot.cards.lanes import MAX_PARALLEL, run_lanes
-from bot.cards.outbox import OutboxWorker
+from bot.cards.lanes import MAX_PARALLEL
 from bot.cards.refresh import snapshot_of
 from bot.cards.routing import Delivery, Routes
 from bot.cards.sender import CardSender
+from bot.cards.work import PostCard, PostDigest, ThreadReply, UpdateCard, UpdateDigest, Work
 from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Assignment, Incident, IncidentEvent, Severity, Status
 from bot.errors import CoralogixError
@@ -32,12 +33,16 @@ from bot.store.rows import MessageKind, MessageRow, Snapshot
 log = logging.getLogger(__name__)
 
 
-Task = Callable[[], str | None]
-"""One Slack write; returns "posted", "updated", "deferred" or None (nothing to count)."""
+_Queued = tuple[Work, str, str]
+"""Work for the outbox, the channel it goes to, and the key that names a thread reply."""
+URGENT = frozenset({Severity.CRITICAL, Severity.ERROR})
+"""Incidents whose new cards go before a channel's other waiting work."""
 
 
 @dataclass
 class PublishStats:
+    """What a publish found; `posted` and `updated` count messages queued for the senders."""
+
     seen: int = 0
     new: int = 0
     changed: int = 0
@@ -96,7 +101,6 @@ class CardPublisher:
         *,
         store: Store,
         sender: CardSender,
-        outbox: OutboxWorker,
         client: CoralogixBackend,
         routes: Routes,
         slack_user_of: Callable[[str], str | None],
@@ -104,10 +108,10 @@ class CardPublisher:
         replica_id: str,
         clock: Callable[[], datetime],
         storm_threshold: int = 10,
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self.sender = sender
-        self._outbox = outbox
         self._client = client
         self._routes = routes
         self._slack_user_of = slack_user_of
@@ -115,33 +119,26 @@ class CardPublisher:
         self._replica = replica_id
         self._clock = clock
         self._storm_threshold = storm_threshold
-
-    def drain_outbox(self, limit: int = 100) -> int:
-        return self._outbox.drain(limit)
-
-    def repair_claims(self, older_than: timedelta) -> int:
-        return self._outbox.repair_claims(older_than)
+        self._on_queued = on_queued  # wakes the senders
 
     # -- the poller's entry point ----------------------------------------------------------------
 
     def publish(self, incidents: Sequence[Incident], *, allow_new_since: datetime | None) -> PublishStats:
-        """Bring Slack in line with `incidents` (fresh from Coralogix)."""
+        """Record in the outbox what Slack must show for `incidents` (fresh from Coralogix), and return:
+        the senders (`bot.cards.dispatch`) send it, so a poll never waits for Slack."""
         stats = PublishStats()
         if not incidents:
             return stats
         plan = self._plan(incidents, allow_new_since, stats)
-        lanes: dict[str, list[Task]] = defaultdict(list)
-        self._schedule_posts(plan.posts, lanes, stats)
-        self._schedule_changes(plan, lanes)
-        for outcome in run_lanes(lanes):
-            if outcome == "posted":
-                stats.posted += 1
-            elif outcome == "updated":
-                stats.updated += 1
-            elif outcome == "deferred":
-                stats.deferred += 1
+        work: list[_Queued] = []
+        self._schedule_posts(plan.posts, work, stats)
+        self._schedule_changes(plan, work, stats)
+        for item, channel, key in work:
+            self.sender.queue(item, channel, key=key)
         if plan.snapshots:
             self._store.upsert_snapshots(list(plan.snapshots.values()))
+        if work:
+            self._on_queued()
         return stats
 
     def _plan(
@@ -187,12 +184,10 @@ class CardPublisher:
             plan.snapshots[incident.id] = snapshot_of(incident, event_count, channels, print_)
         return plan
 
-    def _schedule_posts(
-        self, posts: Sequence[_Post], lanes: dict[str, list[Task]], stats: PublishStats
-    ) -> None:
+    def _schedule_posts(self, posts: Sequence[_Post], work: list[_Queued], stats: PublishStats) -> None:
         if not posts:
             return
-        # claimed before sending: only the replica whose claim created the row posts
+        # claimed before queueing: only the replica whose claim created the row posts
         won = self._store.claim_messages(
             [(p.incident.id, p.delivery.channel) for p in posts], self._replica, self._clock()
         )
@@ -208,12 +203,16 @@ class CardPublisher:
             ]
             if grouped:
                 stats.digests += 1
+                stats.posted += len(grouped)
                 log.info("storm in %s: %d incidents in one digest", channel, len(grouped))
-                lanes[channel].append(self._digest_task(channel, grouped))
-            lanes[channel].extend(self._post_task(p) for p in singles)
+                work.append((PostDigest(tuple(sorted(i.id for i in grouped))), channel, ""))
+            for post in singles:
+                stats.posted += 1
+                urgent = post.incident.severity in URGENT
+                work.append((PostCard(post.incident.id, post.delivery.mentions, urgent=urgent), channel, ""))
 
-    def _schedule_changes(self, plan: _Plan, lanes: dict[str, list[Task]]) -> None:
-        digests: dict[tuple[str, str], dict[str, Incident]] = defaultdict(dict)
+    def _schedule_changes(self, plan: _Plan, work: list[_Queued], stats: PublishStats) -> None:
+        digests: set[tuple[str, str]] = set()
         for change, events in self._with_new_events(plan.changes):
             incident = change.incident
             plan.snapshots[incident.id] = replace(plan.snapshots[incident.id], seen_event_count=events[1])
@@ -223,16 +222,18 @@ class CardPublisher:
             for message in change.messages:
                 assert message.ts is not None
                 if message.kind is MessageKind.DIGEST:
-                    digests[(message.channel, message.ts)][incident.id] = incident
+                    digests.add((message.channel, message.ts))
                     continue
-                # an edit is not a new message: unpaced and unordered, so each gets a lane of its own
-                if change.card_changed:
-                    lanes[f"{message.channel}/{message.ts}"].append(self._update_task(incident, message))
-                if lines:  # thread replies keep their own order, beside the channel's new cards
-                    key = f"events:{events[1]}"
-                    lanes[f"{message.channel}/threads"].append(self._thread_task(message, lines, key))
-        for (channel, ts), fresh in digests.items():
-            lanes[f"{channel}/{ts}"].append(self._digest_update_task(channel, ts, fresh))
+                if change.card_changed:  # coalesced in the outbox: the card is redrawn once, as it is then
+                    stats.updated += 1
+                    work.append((UpdateCard(incident.id), message.channel, ""))
+                if lines:
+                    thread_ts = message.thread_ts or message.ts
+                    reply = ThreadReply(thread_ts, tuple(lines), incident.id)
+                    work.append((reply, message.channel, f"events:{events[1]}"))
+        for channel, ts in sorted(digests):
+            stats.updated += 1
+            work.append((UpdateDigest(ts), channel, ""))
 
     def _with_new_events(
         self, changes: Sequence[_Change]
@@ -252,28 +253,3 @@ class CardPublisher:
             return []
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(changes))) as pool:
             return list(zip(changes, pool.map(fetch, changes), strict=True))
-
-    def _post_task(self, post: _Post) -> Task:
-        def task() -> str:
-            sent = self.sender.post_card(post.incident, post.delivery.channel, post.delivery.mentions)
-            return "posted" if sent else "deferred"
-
-        return task
-
-    def _digest_task(self, channel: str, incidents: Sequence[Incident]) -> Task:
-        def task() -> str:
-            return "posted" if self.sender.post_digest(channel, incidents) else "deferred"
-
-        return task
-
-    def _update_task(self, incident: Incident, message: MessageRow) -> Task:
-        return lambda: "updated" if self.sender.update_card(incident, message) else "deferred"
-
-    def _digest_update_task(self, channel: str, ts: str, fresh: dict[str, Incident]) -> Task:
-        return lambda: "updated" if self.sender.update_digest(channel, ts, fresh) else "deferred"
-
-    def _thread_task(self, message: MessageRow, lines: Sequence[str], key: str) -> Task:
-        def task() -> None:
-            self.sender.thread(message, lines, key)
-
-        return task

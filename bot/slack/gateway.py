@@ -149,6 +149,13 @@ class ChannelPacer:
             after = self._clock() + LANDED_GAP * self._interval
             self._next[channel] = max(self._next.get(channel, 0.0), after)
 
+    def ready_in(self, channel: str) -> float:
+        """Seconds until a write to `channel` would go without waiting (0: now)."""
+        if self._interval <= 0:
+            return 0.0
+        with self._lock:
+            return max(0.0, self._next.get(channel, 0.0) - self._clock())
+
     def hold(self, channel: str, seconds: float) -> None:
         """After a 429, nothing more goes to the channel for `seconds`."""
         with self._lock:
@@ -185,6 +192,10 @@ class SlackGateway:
                 self._channel_problems.pop(pace, None)
         data: Mapping[str, Any] = response.data if isinstance(response.data, dict) else {}
         return data
+
+    def post_ready_in(self, channel: str) -> float:
+        """Seconds until a new message to `channel` keeps Slack's pace without waiting (0: now)."""
+        return self._pacer.ready_in(channel)
 
     def channel_problems(self) -> dict[str, str]:
         """Channels Slack said the bot cannot post to (channel -> Slack's error), until a post works."""

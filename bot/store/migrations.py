@@ -69,6 +69,18 @@ def _add_slack_events(conn: Connection) -> None:
     metadata.tables["slack_events"].create(conn, checkfirst=True)
 
 
+def _add_outbox_priority(conn: Connection) -> None:
+    columns = {column["name"] for column in inspect(conn).get_columns("outbox")}
+    if "priority" not in columns:
+        conn.execute(text("ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2"))
+        conn.execute(
+            text(
+                "CREATE INDEX ix_outbox_channel_priority_next_attempt_at"
+                " ON outbox (channel, priority, next_attempt_at)"
+            )
+        )
+
+
 def _add_war_rooms(conn: Connection) -> None:
     metadata.tables["war_rooms"].create(conn, checkfirst=True)
 
@@ -92,6 +104,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "one war room (a Slack channel) per incident", _add_war_rooms),
     Migration(7, "shift reports: response times read from events, one row per scheduled report", _add_reports),
     Migration(8, "Slack events already taken, so a retried event is not handled twice", _add_slack_events),
+    Migration(9, "outbox items carry a priority: urgent work first", _add_outbox_priority),
 )
 
 

@@ -23,23 +23,31 @@ MAX_ERROR_LENGTH = 2000
 
 class OutboxQueries(StoreBase):
     def enqueue(self, item: NewOutboxItem, now: datetime | None = None) -> bool:
-        """Queue work; False (and nothing queued) when an item with the same dedupe key exists."""
+        """Queue work; False (and nothing queued) when an item with the same dedupe key exists.
+
+        A `coalesce` item that meets its twin waiting (or in flight) marks it to be sent once more, due at
+        once: its attempt count starts again, so the worker holding it does not `complete` it away.
+        """
         now = now or utcnow()
-        stmt = (
-            self._insert(t)
-            .values(
-                kind=item.kind.value,
-                channel=item.channel,
-                incident_id=item.incident_id,
-                payload=item.payload,
-                dedupe_key=item.dedupe_key,
-                attempts=0,
-                next_attempt_at=item.not_before or now,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[t.c.dedupe_key])
-            .returning(t.c.id)
+        insert = self._insert(t).values(
+            kind=item.kind.value,
+            channel=item.channel,
+            incident_id=item.incident_id,
+            payload=item.payload,
+            dedupe_key=item.dedupe_key,
+            attempts=0,
+            next_attempt_at=item.not_before or now,
+            created_at=now,
+            priority=item.priority,
         )
+        if item.coalesce:
+            stmt = insert.on_conflict_do_update(
+                index_elements=[t.c.dedupe_key], set_={"attempts": 0, "next_attempt_at": now}
+            ).returning(t.c.id, t.c.created_at)
+            with self._write() as conn:
+                row = conn.execute(stmt).first()
+            return row is not None and row.created_at == now
+        stmt = insert.on_conflict_do_nothing(index_elements=[t.c.dedupe_key]).returning(t.c.id)
         with self._write() as conn:
             return conn.execute(stmt).first() is not None
 
@@ -66,10 +74,61 @@ class OutboxQueries(StoreBase):
             claimed = [_item(row) for row in conn.execute(stmt)]
         return sorted(claimed, key=lambda item: item.id)
 
-    def complete(self, item_id: int) -> bool:
-        """The work is done (or given up): remove it."""
+    def complete(self, item_id: int, attempts: int | None = None) -> bool:
+        """The work is done (or given up): remove it. With `attempts` (the count when it was claimed), only
+        if nobody queued it again meanwhile (`enqueue(coalesce=True)`), which leaves it due once more."""
+        stmt = delete(t).where(t.c.id == item_id)
+        if attempts is not None:
+            stmt = stmt.where(t.c.attempts == attempts)
         with self._write() as conn:
-            return conn.execute(delete(t).where(t.c.id == item_id)).rowcount == 1
+            return conn.execute(stmt).rowcount == 1
+
+    def due_channels(self, now: datetime | None = None) -> dict[str, int]:
+        """Channels with due work, each with the lowest (most urgent) priority among it."""
+        now = now or utcnow()
+        stmt = (
+            select(t.c.channel, func.min(t.c.priority))
+            .where(t.c.next_attempt_at <= now)
+            .group_by(t.c.channel)
+        )
+        with self._read() as conn:
+            return {str(channel): int(priority) for channel, priority in conn.execute(stmt)}
+
+    def depth_by_channel(self) -> dict[str, int]:
+        """Items queued per channel, due or not (the send queue's depth, for metrics and /readyz)."""
+        stmt = select(t.c.channel, func.count()).group_by(t.c.channel)
+        with self._read() as conn:
+            return {str(channel): int(count) for channel, count in conn.execute(stmt)}
+
+    def claim_channel(
+        self,
+        channel: str,
+        now: datetime,
+        *,
+        priority: int,
+        incident_id: str | None = None,
+        limit: int = 50,
+        lock_seconds: float = DEFAULT_LOCK_SECONDS,
+    ) -> list[OutboxItem]:
+        """Claim a channel's due items of one priority (of one incident, if given), oldest first; each is
+        hidden from others for `lock_seconds`, as `due_items` does."""
+        due = select(t.c.id).where(
+            t.c.channel == channel, t.c.priority == priority, t.c.next_attempt_at <= now
+        )
+        if incident_id is not None:
+            due = due.where(t.c.incident_id == incident_id)
+        due = due.order_by(t.c.id).limit(limit)
+        if self.is_postgres:
+            due = due.with_for_update(skip_locked=True)
+        stmt = (
+            update(t)
+            .where(t.c.id.in_(due), t.c.next_attempt_at <= now)
+            .values(attempts=t.c.attempts + 1, next_attempt_at=now + timedelta(seconds=lock_seconds))
+            .returning(*t.c)
+        )
+        with self._write() as conn:
+            claimed = [_item(row) for row in conn.execute(stmt)]
+        return sorted(claimed, key=lambda item: item.id)
 
     def reschedule(self, item_id: int, next_at: datetime, error: str | None = None) -> bool:
         """Try again at `next_at` (see `bot.backoff`), keeping the reason the last attempt failed."""
@@ -99,4 +158,5 @@ def _item(row: Row[Any]) -> OutboxItem:
         next_attempt_at=row.next_attempt_at,
         last_error=row.last_error,
         created_at=row.created_at,
+        priority=row.priority,
     )

@@ -88,6 +88,8 @@ class NewOutboxItem:
     dedupe_key: str | None = None
     incident_id: str | None = None
     not_before: datetime | None = None  # None: due at once
+    priority: int = 2  # lower is sent first within a channel (see `bot.cards.work.priority_of`)
+    coalesce: bool = False  # queued again while waiting: the one item is sent once more, not twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class OutboxItem:
     next_attempt_at: datetime
     last_error: str | None
     created_at: datetime
+    priority: int = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,9 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("last_error", Text),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("priority", Integer, nullable=False, default=2, server_default="2"),  # lower goes first
     Index(None, "next_attempt_at"),
+    Index(None, "channel", "priority", "next_attempt_at"),
 )
 
 personal_keys = Table(

@@ -103,9 +103,21 @@ def test_a_row_no_handler_knows_is_refused(store: Store) -> None:
 
 
 def test_the_same_work_is_queued_once(store: Store) -> None:
-    assert store.enqueue(to_outbox(UpdateCard("inc-1"), CHANNEL), T0)
-    assert not store.enqueue(to_outbox(UpdateCard("inc-1"), CHANNEL), T0)
-    assert store.enqueue(to_outbox(UpdateCard("inc-1"), "C0OTHER"), T0)
+    assert store.enqueue(to_outbox(PostCard("inc-1"), CHANNEL), T0)
+    assert not store.enqueue(to_outbox(PostCard("inc-1"), CHANNEL), T0 + timedelta(seconds=1))
+    assert store.enqueue(to_outbox(PostCard("inc-1"), "C0OTHER"), T0)
+
+
+def test_an_edit_queued_while_its_twin_is_in_flight_is_sent_once_more_not_twice(store: Store) -> None:
+    store.enqueue(to_outbox(UpdateCard("inc-1"), CHANNEL), T0)
+    [taken] = store.due_items(T0)  # a sender is drawing the card as the incident was then
+    later = T0 + timedelta(seconds=1)
+    assert not store.enqueue(to_outbox(UpdateCard("inc-1"), CHANNEL), later)  # coalesced into it
+    assert not store.complete(taken.id, attempts=taken.attempts)  # so its send does not finish it
+    [again] = store.due_items(later)
+    assert again.id == taken.id
+    assert store.complete(again.id, attempts=again.attempts)
+    assert store.pending_count() == 0
 
 
 @pytest.fixture

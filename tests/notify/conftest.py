@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.cards import CardSender, OutboxWorker, Routes
+from bot.cards import CardSender, Routes
 from bot.coralogix.backend import ApiName, CoralogixBackend, make_backend
 from bot.coralogix.channel import open_channel
 from bot.metrics import Metrics
@@ -71,9 +71,6 @@ class World:
         publisher = CardPublisher(
             store=store,
             sender=sender,
-            outbox=OutboxWorker(
-                sender=sender, routes=routes, metrics=metrics, replica_id=replica, clock=clock
-            ),
             client=backend,
             routes=routes,
             slack_user_of=lambda _user: None,

@@ -18,13 +18,15 @@ from bot.notify.report_reader import ReportReader
 from bot.reports.schedule import Period, is_late, latest_run, period_of_run
 from bot.routing_file import Route, RoutingConfig
 from bot.slack.blocks import SlackUserOf, nobody
-from bot.slack.blocks.report import report_message
+from bot.slack.blocks.report import REPORT_EVENT_TYPE, report_message
 from bot.slack.gateway import SlackGateway
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 POLLER_LEASE = "poller"
+STALE_CLAIM = timedelta(minutes=5)
+"""A claim not posted after this long is a dead replica's: the channel is searched for the report."""
 CHECK_EVERY_SECONDS = 30
 """At most; the runtime checks at every poll interval when that is shorter."""
 
@@ -104,6 +106,7 @@ class ReportJob:
         if run is None or run < armed:
             return 0
         late = is_late(run, now)
+        self._repair(route, run, now)
         claimed = [
             channel
             for channel in route.channels
@@ -140,6 +143,26 @@ class ReportJob:
             posted += 1
             log.info("shift report of %s posted to %s%s", route.name, channel, " (late)" if late else "")
         return posted
+
+    def _repair(self, route: Route, run: datetime, now: datetime) -> None:
+        """A replica that died between claiming a channel's report and recording it left a claim: if the
+        report is in the channel (its message metadata), record it; else free the claim to post it now."""
+        for stale in self._store.stale_report_runs(route.name, run, now - STALE_CLAIM):
+            ts = self._gateway.find_message_by_event(
+                stale.channel, REPORT_EVENT_TYPE, {"route": route.name, "run": run.isoformat()}
+            )
+            if ts is not None:
+                self._store.mark_report_posted(route.name, stale.channel, run, ts, now)
+                log.info(
+                    "shift report of %s in %s was posted before a crash; recorded", route.name, stale.channel
+                )
+            else:
+                self._store.release_stale_report_run(route.name, stale.channel, run, now - STALE_CLAIM)
+                log.info(
+                    "shift report of %s for %s was claimed but never posted; posting it",
+                    route.name,
+                    stale.channel,
+                )
 
     def post_now(self, route_name: str, since: timedelta = timedelta(hours=24)) -> str:
         """Post the route's report of the last `since` to its channels now, outside the schedule (the

@@ -283,6 +283,39 @@ class SlackGateway:
                 return None
         return None
 
+    def find_message_by_event(
+        self,
+        channel: str,
+        event_type: str,
+        payload: Mapping[str, Any],
+        *,
+        oldest: str | None = None,
+        max_pages: int = 10,
+    ) -> str | None:
+        """The ts of a top-level message in `channel` whose metadata is `event_type` with every key of
+        `payload` as given, from the channel's history since `oldest` (a Slack ts); None when none is."""
+        cursor: str | None = None
+        for _ in range(max_pages):
+            params: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": "true"}
+            if oldest:
+                params["oldest"] = oldest
+            if cursor:
+                params["cursor"] = cursor
+            data = self._call("conversations.history", None, params)
+            for message in data.get("messages", []):
+                metadata = message.get("metadata") or {}
+                found = metadata.get("event_payload") or {}
+                if (
+                    message.get("thread_ts") in (None, message.get("ts"))
+                    and metadata.get("event_type") == event_type
+                    and all(found.get(key) == value for key, value in payload.items())
+                ):
+                    return str(message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
     def thread_replies(self, channel: str, thread_ts: str, *, cursor: str | None = None) -> Mapping[str, Any]:
         """One page of a thread (conversations.replies), with every message's metadata."""
         params: dict[str, Any] = {

@@ -168,6 +168,33 @@ class ReportQueries(StoreBase):
                 )
             )
 
+    def stale_report_runs(self, route: str, run_at: datetime, claimed_before: datetime) -> list[ReportRun]:
+        """Claims of this run still not posted that were made before `claimed_before` (their replica
+        died between claiming and recording the post, or is stuck)."""
+        stmt = select(runs).where(
+            runs.c.route == route,
+            runs.c.run_at == run_at,
+            runs.c.state == RUN_CLAIMED,
+            runs.c.claimed_at < claimed_before,
+        )
+        with self._read() as conn:
+            return [ReportRun(**dict(row)) for row in conn.execute(stmt).mappings()]
+
+    def release_stale_report_run(
+        self, route: str, channel: str, run_at: datetime, claimed_before: datetime
+    ) -> bool:
+        """Free a stale claim (see `stale_report_runs`) so the run can be claimed again; False when it
+        was posted or claimed afresh meanwhile."""
+        with self._write() as conn:
+            result = conn.execute(
+                delete(runs).where(
+                    _run_key(route, channel, run_at),
+                    runs.c.state == RUN_CLAIMED,
+                    runs.c.claimed_at < claimed_before,
+                )
+            )
+            return result.rowcount == 1
+
     def report_runs(self, route: str | None = None) -> list[ReportRun]:
         stmt = select(runs).order_by(runs.c.run_at, runs.c.channel)
         if route is not None:

@@ -108,7 +108,11 @@ def test_a_scheduled_report_is_posted_once_by_two_replicas_and_a_restart(
             "event_type": REPORT,
             "event_payload": {"route": "payments", "run": run.isoformat()},
         }
-        holder, standby = (a, b) if _says(a, posted) else (b, a)
+        # the log line follows the post (posted, recorded, then said)
+        holder = wait_for(
+            lambda: a if _says(a, posted) else b if _says(b, posted) else None, 30, "the post logged"
+        )
+        standby = b if holder is a else a
         assert _says(holder, posted) and not _says(standby, posted)
         holder.stop()
         # the restart, still within the scheduled minute

@@ -102,7 +102,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         5, "reminders of unacknowledged incidents: one row per card, one claim per step", _add_reminders
     ),
     Migration(6, "one war room (a Slack channel) per incident", _add_war_rooms),
-    Migration(7, "shift reports: response times read from events, one row per scheduled report", _add_reports),
+    Migration(
+        7, "shift reports: response times read from events, one row per scheduled report", _add_reports
+    ),
     Migration(8, "Slack events already taken, so a retried event is not handled twice", _add_slack_events),
     Migration(9, "outbox items carry a priority: urgent work first", _add_outbox_priority),
 )

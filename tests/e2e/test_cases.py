@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.coralogix.pb.cases import case_pb2
 from bot.sandbox.coralogix import SimulatedCases
 from bot.sandbox.coralogix.server import start_cases_sandbox, start_no_api_sandbox
 from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
@@ -169,3 +170,27 @@ def test_check_names_the_api_it_found(tmp_path: Path) -> None:
     finally:
         slack.stop()
         cases.stop()
+
+
+def test_a_team_key_without_case_acknowledge_is_named_and_nothing_is_written(world: World) -> None:
+    case_id = world.sim.create_incident(name="no ack right", severity="error", application="shop")
+    card = world.card("C0PAYMENTS", case_id)
+    team = world.sim.api_key("cx-team-key")
+    # the account's admin takes case:Acknowledge from the bot's key while it runs
+    world.sim.add_api_key(
+        "cx-team-key", team.user_id, team.permissions - {"case:Acknowledge"}, personal=team.personal
+    )
+    try:
+        said = world.answer_to(world.click(card, "incident_ack", user="U0BOB"), "the refusal")
+        _, typed, _ = world.command(f"ack {case_id}", user="U0BOB")
+        said_to_command = world.answer_to(typed, "the refusal of the command")
+    finally:
+        world.sim.add_api_key("cx-team-key", team.user_id, team.permissions, personal=team.personal)
+
+    assert "The bot's team API key lacks the case:Acknowledge permission in Coralogix" in said
+    assert "case:Acknowledge" in said_to_command
+    refused = _case_calls(world, "AcknowledgeCase", case_id)
+    assert [call.code for call in refused] == ["PERMISSION_DENIED"] * 2  # type: ignore[attr-defined]
+    assert world.sim.case(case_id).status == case_pb2.CASE_STATUS_OPEN  # nothing written
+    assert world.workspace.message("C0PAYMENTS", card.ts).updates == 0
+    assert world.workspace.replies("C0PAYMENTS", card.ts) == []

@@ -18,7 +18,7 @@ import grpc
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.sandbox.coralogix import RecordedCall
+from bot.sandbox.coralogix import RecordedCall, SimulatedCases, SimulatedCoralogix
 from bot.sandbox.slack import SlackMessage, SlackWorkspace, start_slack_sandbox
 from tests.e2e.harness import (
     PERSONAL_KEYS,
@@ -370,6 +370,20 @@ def test_action_subcommands_make_exactly_the_matching_calls(world: World) -> Non
     _, url, _ = world.command(f"close {one} {two}", user="U0LEAD")
     world.answer_to(url)
     assert world.batches("CloseIncidents", one, two) == sim.batches([one, two])
+
+
+def test_an_id_of_the_other_api_is_refused_in_words_and_nothing_is_written(world: World) -> None:
+    """A case id given to a bot whose account speaks Incidents, an incident id to one that speaks Cases."""
+    elsewhere = SimulatedCases(seed=41) if world.sim.api == "incidents" else SimulatedCoralogix(seed=41)
+    foreign = elsewhere.create_incident(application="cli", name="on the other api")
+    writes_before = [len(world.sim.calls_to(rpc)) for rpc in WRITES]
+
+    for command in (f"ack {foreign}", f"resolve {foreign}", f"show {foreign}"):
+        _, url, _ = world.command(command, user="U0ALICE")  # she has her own key: both APIs would act
+        said = world.answer_to(url, f"the answer to {command}")
+        assert f"No incident has the id `{foreign}`" in said, said
+
+    assert [len(world.sim.calls_to(rpc)) for rpc in WRITES] == writes_before
 
 
 def test_list_show_stats_whoami(world: World) -> None:

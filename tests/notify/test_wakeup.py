@@ -1,4 +1,4 @@
-"""The webhook's poll requests: only the lease holder polls, once per new request, never faster than the gap."""
+"""The webhook's poll requests: only the lease holder polls, once per request, never faster than the gap."""
 
 from __future__ import annotations
 

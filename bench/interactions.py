@@ -1,15 +1,17 @@
 """Card-button clicks against the running bot: how fast Slack is acknowledged and the card redrawn.
 
-Every party is a process of its own, as in production: the simulated IncidentsService, the Slack
-sandbox and the real bot (`incident-bot run`). This process only clicks. It posts one incident card per
+Every party is a process of its own, as in production: the simulated Coralogix account (IncidentsService,
+or with `--api cases` CasesService), the Slack sandbox and the real bot (`incident-bot run`, told the API
+with CORALOGIX_API). This process only clicks. It posts one incident card per
 channel (the bot's poller does), then clicks "Assign to me" and "Unassign" on every card (several cards
 at a time, each card's two clicks one after the other, by two people), sending each click as Slack does:
 a signed block_actions request, built by the Slack sandbox from the card as it is now (with a response
 URL it will honour).
 
 Every clicker has connected a personal Coralogix key (on Incidents, assigning needs one; the team key is
-refused, as on the real service), and each card has its own two clickers, so no one is held by the
-bot's per-person pace and no click meets another's one-write-per-intent claim.
+refused, as on the real service; on Cases the same keys make the same calls, one AssignCase or
+UnassignCase per click), and each card has its own two clickers, so no one is held by the bot's
+per-person pace and no click meets another's one-write-per-intent claim.
 
 For every click it records
   - acknowledgement: from sending the request to the bot's HTTP answer (Slack allows 3 s);
@@ -20,6 +22,7 @@ p99 <= 500 ms), with the machine's load average before and after.
 
     .venv/bin/python bench/interactions.py [--clicks 200] [--cards 20] [--concurrency 4]
     .venv/bin/python bench/interactions.py --in-flight 64   # 64 clicks in flight, 256 clicks on 128 cards
+    .venv/bin/python bench/interactions.py --in-flight 32 --api cases   # the same on the Cases backend
 """
 
 from __future__ import annotations
@@ -86,20 +89,29 @@ def personal_key(slack_id: str) -> str:
 # ------------------------------------------------------------------------------------ the stand-ins
 
 
-def serve_coralogix(port: int, cards: int, ready: Any, stop: Event) -> None:
-    """The simulated IncidentsService, one incident per card and a personal key per clicker."""
-    from bot.sandbox.coralogix import DEFAULT_API_KEYS, SimulatedCoralogix, start_coralogix_sandbox
+def serve_coralogix(port: int, cards: int, ready: Any, stop: Event, api: str) -> None:
+    """The simulated account on `api`, one incident (or case) per card and a personal key per clicker."""
+    from bot.sandbox.coralogix import (
+        DEFAULT_API_KEYS,
+        SimulatedCases,
+        SimulatedCoralogix,
+        start_cases_sandbox,
+        start_coralogix_sandbox,
+    )
 
     keys = dict(DEFAULT_API_KEYS)
     for card in range(cards):
         for slack_id in clickers(card):
             keys[personal_key(slack_id)] = coralogix_user(slack_id)
-    sim = SimulatedCoralogix(seed=7, api_keys=keys)
+    sim = (
+        SimulatedCases(seed=7, api_keys=keys) if api == "cases" else SimulatedCoralogix(seed=7, api_keys=keys)
+    )
     ids = [
         sim.create_incident(name=f"bench incident {n}", severity="error", application=f"bench{n}")
         for n in range(cards)
     ]
-    with start_coralogix_sandbox(sim, port=port):
+    serve: Any = start_cases_sandbox if isinstance(sim, SimulatedCases) else start_coralogix_sandbox
+    with serve(sim, port=port):
         ready.put(ids)
         stop.wait()
 
@@ -209,7 +221,7 @@ def click_card(sender: SlackSender, slack: SlackSide, card: int, ts: str, clicks
     return results
 
 
-def bot_settings(tmp: Path, cards: int, coralogix_port: int, slack_port: int) -> dict[str, str]:
+def bot_settings(tmp: Path, cards: int, coralogix_port: int, slack_port: int, api: str) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
     config = {
@@ -229,7 +241,7 @@ def bot_settings(tmp: Path, cards: int, coralogix_port: int, slack_port: int) ->
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": f"http://127.0.0.1:{slack_port}/api/",
         "CORALOGIX_API_KEY": "cx-team-key",
-        "CORALOGIX_API": "incidents",
+        "CORALOGIX_API": api,
         "CORALOGIX_GRPC_ENDPOINT": f"127.0.0.1:{coralogix_port}",
         "CORALOGIX_GRPC_INSECURE": "true",
         "BOT_CONFIG": str(write_config(tmp / "bot.yaml", config)),
@@ -320,7 +332,7 @@ def run(args: argparse.Namespace, per_card: list[int]) -> Run:
     ids_queue, updates = spawn.Queue(), spawn.Queue()
     orders, slack_end = spawn.Pipe()
     processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, args.cards, ids_queue, stop)),
+        spawn.Process(target=serve_coralogix, args=(coralogix_port, args.cards, ids_queue, stop, args.api)),
         spawn.Process(target=serve_slack, args=(slack_port, args.cards, slack_end, updates, stop)),
     ]
     for process in processes:
@@ -331,7 +343,7 @@ def run(args: argparse.Namespace, per_card: list[int]) -> Run:
             raise SystemExit("the Slack sandbox did not start")
         slack = SlackSide(orders, updates)
         with tempfile.TemporaryDirectory() as tmp:
-            env = bot_settings(Path(tmp), args.cards, coralogix_port, slack_port)
+            env = bot_settings(Path(tmp), args.cards, coralogix_port, slack_port, args.api)
             seed_personal_keys(
                 env["BOT_DATABASE_URL"],
                 env["BOT_ENCRYPTION_KEY"],
@@ -399,6 +411,9 @@ def main() -> int:
         default=None,
         help="clicks in flight at once: sets --concurrency and at least as many --cards (4 clicks each)",
     )
+    parser.add_argument(
+        "--api", choices=["incidents", "cases"], default="incidents", help="the API the account speaks"
+    )
     parser.add_argument("--py-spy", default=None, help="path of py-spy: sample the bot during the clicks")
     parser.add_argument("--profile-out", default="interactions.pyspy.txt", help="where py-spy writes")
     args = parser.parse_args()
@@ -416,7 +431,7 @@ def main() -> int:
     acks = [c.ack for c in result.clicks]
     redraws = [c.card for c in result.clicks]
     print(
-        f"{len(result.clicks)} clicks on {args.cards} cards, {args.concurrency} at a time, in "
+        f"{args.api}: {len(result.clicks)} clicks on {args.cards} cards, {args.concurrency} at a time, in "
         f"{result.elapsed:.1f} s; load average {result.load_before[0]:.2f} before, "
         f"{result.load_after[0]:.2f} after ({os.cpu_count()} cores)"
     )

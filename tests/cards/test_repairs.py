@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cards import CardSender, OutboxWorker, Routes
+from bot.cards.work import PostCard, to_outbox
 from bot.coralogix.client import IncidentsClient, connect
 from bot.domain import Incident
 from bot.metrics import Metrics
@@ -138,3 +139,25 @@ def test_a_fresh_claim_of_another_replica_is_left_alone(
     assert heir.outbox.repair_claims(timedelta(seconds=30)) == 0
     heir.outbox.drain()
     assert _posts(slack) == 0
+
+
+def test_a_post_whose_sender_died_mid_send_is_found_not_posted_again(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
+) -> None:
+    """A sender claimed a queued card, posted it and died before recording it; once its claim lapses, the
+    next sender looks for the card in the channel (its metadata) and records it instead of posting again."""
+    [incident] = _incidents(coralogix, client, 1)
+    now = datetime.now(UTC)
+    store.claim_messages([(incident.id, CHANNEL)], "dead", now)
+    store.enqueue(to_outbox(PostCard(incident.id), CHANNEL), now)
+    heir = _replica("heir", store, client, slack)
+    assert store.due_items(now, lock_seconds=0)  # the dead sender took it (its claim lapses at once) ...
+    heir.gateway.post_message(CHANNEL, heir.sender.card(incident))  # ... and its post landed
+    posts = _posts(slack)
+
+    assert heir.outbox.drain() == 1
+
+    assert _posts(slack) == posts
+    row = store.message(incident.id, CHANNEL)
+    assert row is not None
+    assert row.is_posted

@@ -20,6 +20,9 @@ WAIT_SECONDS = 20.0
 @pytest.fixture(params=[False, True], ids=["http", "socket-mode"])
 def demo(request: pytest.FixtureRequest) -> Iterator[DemoStack]:
     stack = start_demo(port=0, seed=5, incidents=0, live_changes=False, socket_mode=request.param)
+    if stack.socket_mode is not None:
+        server = stack.socket_mode
+        wait_for(lambda: server.open_connections() == 1, WAIT_SECONDS, "the bot's Socket Mode connection")
     yield stack
     stack.stop()
 
@@ -49,7 +52,8 @@ def test_the_home_tab_and_a_pasted_link_on_the_page(demo: DemoStack) -> None:
     incident = demo.coralogix.sim.create_incident(name="Checkout 5xx", application="shop")
     wait_for(lambda: incident in json.dumps(_state(demo)["channels"]), WAIT_SECONDS, "the card in #payments")
 
-    assert _call(demo, "api/home", {})["ok"] is True
+    opened = _call(demo, "api/home", {})
+    assert opened["ok"] is True, opened
     home = wait_for(lambda: _state(demo)["home"], WAIT_SECONDS, "Alice's Home tab")
     assert "alice@example.com" in json.dumps(home["blocks"])
     wait_for(

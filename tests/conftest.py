@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -15,6 +16,17 @@ from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_s
 # whether the code is slow. The properties are checked all the same.
 settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("suite")
+
+XDIST_WORKERS = 4
+"""Workers for `-n auto` (pyproject's addopts) over whole directories: the suite's e2e tests mostly wait on
+bots and sockets, so four workers keep two cores busy."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Four workers for whole directories (the suite, tests/e2e); single files and tests run in this
+    process, which starts sooner than four workers."""
+    paths = [arg.split("::")[0] for arg in config.args] or ["tests"]
+    return XDIST_WORKERS if all(Path(config.invocation_params.dir, p).is_dir() for p in paths) else 0
 
 
 @pytest.fixture

@@ -66,7 +66,8 @@ def incident_card(
     `rendering` goes into the actions block's `block_id`: a fresh one when None (what Slack wants on
     every update); `""` draws the same card every time (for a fingerprint).
     """
-    mention_line = " ".join(m for m in mentions if m.strip())
+    # mentions come from the routing file; a control character there would make Slack drop the text
+    mention_line = " ".join(kept for kept in (strip_controls(m).strip() for m in mentions) if kept)
     summary: Block = {"type": "section", "fields": summary_fields(incident, slack_user_of)}
     description = strip_controls(incident.description, multiline=True).strip()
     if mention_line or description:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 WORKERS = 4
 IDLE_WAIT = 0.2
 """Seconds a worker with nothing to do waits before looking again (or less, when woken)."""
+LOOK_EVERY = 0.1
+"""The workers together read which channels have due work at most this often (unless woken)."""
+COUNT_EVERY = 1.0
+"""The queue's depth per channel (a metric, /readyz) is counted at most this often."""
 
 
 class Dispatcher:
@@ -55,6 +60,9 @@ class Dispatcher:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._depth: dict[str, int] = {}
+        self._looked_at = float("-inf")
+        self._counted_at = float("-inf")
+        self._news = threading.Event()  # work was queued since the workers last looked
 
     def start(self) -> None:
         for n in range(self._workers):
@@ -64,6 +72,7 @@ class Dispatcher:
 
     def wake(self) -> None:
         """New work was queued: look at once."""
+        self._news.set()
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -118,9 +127,17 @@ class Dispatcher:
             return None
 
     def _refresh(self) -> None:
-        """Re-read which channels have due work (under the lock), and the queue's depth per channel."""
+        """Re-read which channels have due work (under the lock), and now and then the queue's depth."""
+        now = time.monotonic()
+        if now - self._looked_at < LOOK_EVERY and not self._news.is_set():
+            return  # another worker just looked
+        self._news.clear()
+        self._looked_at = now
         self._due = self._store.due_channels()
         self._turns = deque(channel for channel in self._due if channel not in self._busy)
+        if now - self._counted_at < COUNT_EVERY:
+            return
+        self._counted_at = now
         depth = self._store.depth_by_channel()
         for channel in set(self._depth) - set(depth):
             self._metrics.outbox_depth.labels(channel=channel).set(0)

@@ -100,6 +100,7 @@ class _PageHttpServer(ThreadingHTTPServer):
         self.client = client
         self.feed = feed
         self.post_report: Callable[[str], str] | None = None
+        self.send_webhook: Callable[[], str] | None = None
         port = int(self.server_address[1])
         self.allowed = own_addresses(given_host, port) | own_addresses(str(self.server_address[0]), port)
 
@@ -152,6 +153,7 @@ class _PageHandler(BaseHTTPRequestHandler):
             "/api/message": self._message,
             "/api/incidents": self._new_incident,
             "/api/reports": self._post_report,
+            "/api/webhook": self._send_webhook,
         }.get(path)
         if route is None:
             self._send_json(404, {"ok": False, "error": "not found"})
@@ -239,6 +241,12 @@ class _PageHandler(BaseHTTPRequestHandler):
             raise DemoRequestError(str(exc)) from None
         return {**Outcome(True).as_json(), "said": said}
 
+    def _send_webhook(self, body: JsonObject) -> JsonObject:
+        send = self._app.send_webhook
+        if send is None:
+            raise DemoRequestError("the webhook is not set up in this demo")
+        return {**Outcome(True).as_json(), "said": send()}
+
     # -- plumbing ----------------------------------------------------------------------------------
 
     def _answer(self, produce: Any) -> None:
@@ -313,6 +321,10 @@ class DemoPageServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def serve_webhook(self, send_webhook: Callable[[], str]) -> None:
+        """The "Send Coralogix's webhook" control: `send_webhook()` sends one, says what the bot answered."""
+        self._server.send_webhook = send_webhook
 
     def serve_reports(self, post_report: Callable[[str], str]) -> None:
         """The "Post shift report now" control: `post_report(route)` posts one and says what it did."""

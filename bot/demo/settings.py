@@ -12,6 +12,7 @@ from bot.sandbox.slack import DEFAULT_CHANNEL_ID, SANDBOX_BOT_TOKEN
 
 DEMO_SIGNING_SECRET = "demo-signing-secret-0f1e2d3c4b5a6978"  # noqa: S105 - the demo's own, not a secret
 DEMO_TEAM_URL = "https://acme.coralogix.invalid"
+DEMO_WEBHOOK_SECRET = "demo-webhook-secret-9a8b7c6d5e4f3021"  # noqa: S105 - the demo's own, not a secret
 """A Coralogix team URL that leads nowhere (`.invalid`): cards link there, and its incident links pasted in
 a channel unfurl (the demo's unfurl domain is its host)."""
 DEMO_API_KEY = "cx-team-key"
@@ -90,6 +91,7 @@ def demo_environment(
         "BOT_ENCRYPTION_KEY": encryption_key or Fernet.generate_key().decode(),
         "BOT_BACKFILL_MINUTES": str(BACKFILL_MINUTES),
         "CORALOGIX_TEAM_URL": DEMO_TEAM_URL,
+        "BOT_WEBHOOK_SECRET": DEMO_WEBHOOK_SECRET,
     }
 
 

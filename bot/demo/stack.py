@@ -6,6 +6,7 @@ import contextlib
 import socket
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,9 +19,11 @@ from bot.demo.settings import (
     DEMO_SIGNING_SECRET,
     DEMO_SPARE_KEY,
     DEMO_TEAM_URL,
+    DEMO_WEBHOOK_SECRET,
     demo_settings,
 )
 from bot.demo.socket_forwarder import SocketForwarder
+from bot.demo.webhook import send_webhook
 from bot.runtime import BotRuntime, build_runtime
 from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import (
@@ -147,6 +150,7 @@ def start_demo(
         page = DemoPageServer(client, feed, host=host, port=port)
         if runtime.reports is not None:
             page.serve_reports(runtime.reports.post_now)
+        page.serve_webhook(partial(send_webhook, runtime.http.port, DEMO_WEBHOOK_SECRET))
         page.start()
         undo.callback(page.stop)
         if live_changes:

@@ -284,13 +284,20 @@ def test_own_reply_is_brought_into_view_and_the_composer_complaint_goes(
 
     wait_until(browser, newest_in_view, "the answer to /cx whoami scrolled into view")
 
-    composer.send_keys("hello\n")
+    composer.send_keys("hello\n")  # a plain message is posted as the person (links in it would unfurl)
+    wait_until(
+        browser,
+        lambda d: any(m.text.endswith("hello") for m in css(d, "#messages .message:not(.ephemeral)")),
+        "the person's own message in the channel",
+    )
     error = css(browser, "#composer-error")[0]
-    wait_until(browser, lambda d: "Only slash commands" in error.text, "the composer's complaint")
+    assert error.text == ""
+    composer.send_keys("/nope\n")
+    wait_until(browser, lambda d: "is not a valid command" in error.text, "the composer's complaint")
     click(browser, '#channel-list li[data-channel="C0SEARCH"]', "another channel")
     assert error.text == ""
-    composer.send_keys("hello\n")
-    wait_until(browser, lambda d: "Only slash commands" in error.text, "the complaint again")
+    composer.send_keys("/nope\n")
+    wait_until(browser, lambda d: "is not a valid command" in error.text, "the complaint again")
     choose(browser, "#user-picker", "U0ALICE")
     wait_until(browser, lambda d: error.text == "", "the complaint to go when someone else is picked")
     assert page_errors(browser) == []

@@ -961,6 +961,21 @@
     });
   }
 
+  $("cx-webhook").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = $("cx-webhook-button");
+    button.disabled = true;
+    try {
+      const sent = await api("/api/webhook", {});
+      $("cx-last-created").textContent = sent.said;
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      button.disabled = false;
+      refresh();
+    }
+  });
+
   $("cx-report").addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = $("cx-report-button");

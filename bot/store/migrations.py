@@ -1,7 +1,9 @@
 """Schema creation and upgrades, recorded in `schema_version`.
 
-A new database gets the latest tables from `tables.metadata` and is stamped with the newest
-version. An existing one runs, in order, every migration newer than its recorded version.
+A new database gets the latest tables from `tables.metadata` and records every version it was
+created with. An existing one runs, in order, every migration it has not recorded (migrations 5-9
+landed out of order during development, so a database may lack one below its newest). Every
+migration checks first, so running it on a database that already has its change does nothing.
 To change the schema: change `tables.py` AND append a `Migration` that makes the same change
 to an existing database (e.g. `ALTER TABLE ... ADD COLUMN ...`).
 """
@@ -20,6 +22,10 @@ from bot.store.tables import metadata, schema_version
 
 # Any constant will do: it only has to be the same for every replica of the bot.
 _POSTGRES_SCHEMA_LOCK = 0x1C0A1061
+
+# Releases up to this version stamped a new database with its newest version alone, so such a
+# recorded version stands for every version up to it.
+_HEAD_ONLY_STAMPS_UNTIL = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +50,8 @@ def _identity_eligibility_and_action_claims(conn: Connection) -> None:
     columns = {column["name"] for column in inspect(conn).get_columns("identity_cache")}
     if "ineligible" not in columns:
         conn.execute(text("ALTER TABLE identity_cache ADD COLUMN ineligible VARCHAR(32)"))
-    # Answers cached before guests and bots were told apart must be asked again.
-    conn.execute(text("DELETE FROM identity_cache"))
+        # Answers cached before guests and bots were told apart must be asked again.
+        conn.execute(text("DELETE FROM identity_cache"))
     metadata.tables["action_claims"].create(conn, checkfirst=True)
 
 
@@ -58,6 +64,10 @@ def _add_snapshot_sweep(conn: Connection) -> None:
 def _add_reminders(conn: Connection) -> None:
     metadata.tables["reminder_series"].create(conn, checkfirst=True)
     metadata.tables["reminder_posts"].create(conn, checkfirst=True)
+
+
+def _add_war_rooms(conn: Connection) -> None:
+    metadata.tables["war_rooms"].create(conn, checkfirst=True)
 
 
 def _add_reports(conn: Connection) -> None:
@@ -79,10 +89,6 @@ def _add_outbox_priority(conn: Connection) -> None:
                 " ON outbox (channel, priority, next_attempt_at)"
             )
         )
-
-
-def _add_war_rooms(conn: Connection) -> None:
-    metadata.tables["war_rooms"].create(conn, checkfirst=True)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -121,25 +127,41 @@ def current_version(conn: Connection) -> int | None:
     return conn.execute(select(func.max(schema_version.c.version))).scalar_one_or_none()
 
 
+def recorded_versions(conn: Connection) -> set[int] | None:
+    """Every version recorded in `schema_version`, or None when the database has no schema yet."""
+    if not inspect(conn).has_table(schema_version.name):
+        return None
+    return set(conn.execute(select(schema_version.c.version)).scalars())
+
+
+def applied_versions(recorded: set[int]) -> set[int]:
+    """What a database has: each recorded version, and every version an old head-only stamp stands for."""
+    stamps = [version for version in recorded if version <= _HEAD_ONLY_STAMPS_UNTIL]
+    return recorded | set(range(1, max(stamps, default=0) + 1))
+
+
 def upgrade(conn: Connection, now: datetime, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
-    """Bring the schema to the newest version inside the caller's transaction; returns what was applied."""
+    """Bring the schema to the newest version inside the caller's transaction; returns what was applied.
+
+    A new database is created from today's tables and records every version; an existing one runs,
+    in order, each migration whose version it has not got, even one below its newest.
+    """
     _check_order(migrations)
     if conn.dialect.name == "postgresql":
         # Replicas starting together wait here instead of racing to create the same tables.
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_SCHEMA_LOCK})
-    version = current_version(conn)
-    if version is None:
+    recorded = recorded_versions(conn)
+    if recorded is None:
         metadata.create_all(conn)
-        head = migrations[-1]
-        _record(conn, head, now)
-        return [head.version]
-    applied = []
-    for migration in migrations:
-        if migration.version > version:
+        pending = list(migrations)
+    else:
+        have = applied_versions(recorded)
+        pending = [migration for migration in migrations if migration.version not in have]
+        for migration in pending:
             migration.apply(conn)
-            _record(conn, migration, now)
-            applied.append(migration.version)
-    return applied
+    for migration in pending:
+        _record(conn, migration, now)
+    return [migration.version for migration in pending]
 
 
 def _record(conn: Connection, migration: Migration, now: datetime) -> None:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import delete, inspect, select, text
+from sqlalchemy.engine import Connection
 
 from bot.store import MIGRATIONS, Migration, Store, StoreUnavailableError, head_version
 from bot.store.engine import normalize_url
@@ -22,13 +23,15 @@ def test_create_schema_is_idempotent_and_records_the_version(db_url: str) -> Non
     first, second = Store.from_url(db_url), Store.from_url(db_url)
     try:
         assert first.schema_version() is None
-        assert first.create_schema(T0) == [head_version()]
+        every = [m.version for m in MIGRATIONS]
+        assert first.create_schema(T0) == every
         assert second.create_schema() == []
         assert first.create_schema() == []
         assert second.schema_version() == head_version() == MIGRATIONS[-1].version
         with first.engine.connect() as conn:
-            rows = conn.execute(select(schema_version)).all()
-        assert [(row.version, row.applied_at) for row in rows] == [(head_version(), T0)]
+            rows = conn.execute(select(schema_version).order_by(schema_version.c.version)).all()
+        # A new database records every version it was created with, so none is run on it later.
+        assert [(row.version, row.applied_at) for row in rows] == [(v, T0) for v in every]
     finally:
         first.close()
         second.close()
@@ -58,7 +61,7 @@ def test_replicas_starting_together_create_the_schema_once(db_url: str) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        assert sorted(applied) == [[], [], [head_version()]]
+        assert sorted(applied) == [[], [], [m.version for m in MIGRATIONS]]
     finally:
         for replica in replicas:
             replica.close()
@@ -79,6 +82,68 @@ def test_an_existing_database_gets_only_the_newer_migrations(store: Store) -> No
     # The store still works on the upgraded table.
     store.set_cursor("incidents", "x")
     assert store.get_cursor("incidents") == "x"
+
+
+def _refuse(conn: Connection) -> None:
+    raise AssertionError("a migration ran on a database that has it")
+
+
+def test_a_new_database_runs_no_migration_again(store: Store) -> None:
+    refusing = [Migration(m.version, m.description, _refuse) for m in MIGRATIONS]
+    assert store.create_schema(migrations=refusing) == []
+
+
+def _forget(store: Store, versions: list[int], tables: list[str]) -> None:
+    """Make the database one that never had `versions`: their rows and their tables gone."""
+    with store.engine.begin() as conn:
+        conn.execute(delete(schema_version).where(schema_version.c.version.in_(versions)))
+        for table in tables:
+            conn.execute(text(f"DROP TABLE {table}"))
+
+
+def test_migrations_missing_below_the_newest_recorded_are_applied(store: Store) -> None:
+    # Migrations 5-9 landed out of order: a database stamped 8 before 5 and 6 existed lacks them.
+    _forget(store, [5, 6, 9], ["reminder_posts", "reminder_series", "war_rooms"])
+    assert store.create_schema(T0) == [5, 6, 9]
+    assert store.schema_version() == head_version()
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"reminder_series", "reminder_posts", "war_rooms"} <= tables
+    assert store.create_schema() == []
+
+
+def test_a_database_stamped_by_the_previous_release_runs_only_what_came_after(store: Store) -> None:
+    # Releases up to version 4 stamped a new database with its newest version alone.
+    _forget(store, [1, 2, 3, 5, 6, 7, 8, 9], [])
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO identity_cache (slack_user_id, coralogix_user, email, fetched_at)"
+                " VALUES ('U0ALICE', 'alice@example.com', 'alice@example.com', '2099-01-01 00:00:00')"
+            )
+        )
+    assert store.create_schema(T0) == [5, 6, 7, 8, 9]
+    assert store.cached_identity("U0ALICE", timedelta(days=36500)) is not None  # migration 3 not re-run
+
+
+def test_every_migration_is_safe_on_a_database_that_has_its_change(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO identity_cache (slack_user_id, coralogix_user, email, fetched_at)"
+                " VALUES ('U0ALICE', 'alice@example.com', 'alice@example.com', '2099-01-01 00:00:00')"
+            )
+        )
+    before = {
+        t.name: {c["name"] for c in inspect(store.engine).get_columns(t.name)} for t in metadata.sorted_tables
+    }
+    for migration in MIGRATIONS:
+        with store.engine.begin() as conn:
+            migration.apply(conn)
+    after = {
+        t.name: {c["name"] for c in inspect(store.engine).get_columns(t.name)} for t in metadata.sorted_tables
+    }
+    assert after == before
+    assert store.cached_identity("U0ALICE", timedelta(days=36500)) is not None
 
 
 @pytest.mark.parametrize("versions", [[], [2], [2, 1], [1, 1], [1, 3, 3]])

@@ -74,7 +74,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RETENTION_EVERY_MINUTES = 60
 THREAD_NOTE_WORKERS = 8
 REJECTED_TOKEN_ERRORS = frozenset({"invalid_auth", "account_inactive", "token_revoked", "not_authed"})
 
@@ -173,11 +172,11 @@ class BotRuntime:
             self.scheduler.add_job(
                 self.retention,
                 "interval",
-                minutes=RETENTION_EVERY_MINUTES,
+                seconds=self.retention.every_seconds,
                 id="retention",
                 max_instances=1,
                 coalesce=True,
-                next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+                next_run_time=datetime.now(UTC) + timedelta(seconds=min(60, self.retention.every_seconds)),
             )
         self.scheduler.start()
         self.job.start_heartbeat()
@@ -530,7 +529,7 @@ def build_runtime(
             replica_id=replica,
             clock=report_clock,
             slack_user_of=directory.slack_user_of,
-            keep_days=settings.bot_retention_days,
+            keep_days=max(settings.bot_retention_days, 1),  # report runs say what was posted: a day at 0
         ),
         retention=RetentionJob(
             store=store,

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     bot_backfill_minutes: int = Field(default=60, ge=0)
     bot_storm_threshold: int = Field(default=10, ge=1)
     bot_require_personal_key: bool = False
-    bot_retention_days: int = Field(default=30, ge=1)
+    bot_retention_days: int = Field(default=30, ge=0)  # 0: a closed incident goes once its card is final
     bot_webhook_secret: SecretStr | None = None
     bot_clock_start: AwareDatetime | None = None
     """Tests and demos only: the shift reports' clock starts at this time and runs at normal speed."""

@@ -1,4 +1,9 @@
-"""The hourly pruning job: on the replica that holds the poller lease, forget what is past retention."""
+"""The pruning job: on the replica that holds the poller lease, forget what is past retention.
+
+Hourly; with `BOT_RETENTION_DAYS=0` every few seconds, so a closed incident goes as soon as its card is
+final and the tables stay proportional to the open incidents. Caches that are not per incident (identity
+answers) and outbox items that never went out are still kept a day then.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 POLLER_LEASE = "poller"
+EVERY_SECONDS = 3600
+EVERY_SECONDS_AT_ZERO = 5  # BOT_RETENTION_DAYS=0: a few seconds' closes per run, in small batches
+FLOOR_AT_ZERO = timedelta(days=1)  # identity answers and unsent outbox items, whatever the retention
 
 
 class RetentionJob:
@@ -28,6 +36,7 @@ class RetentionJob:
         self._store = store
         self._replica = replica_id
         self._keep = timedelta(days=days)
+        self.every_seconds = EVERY_SECONDS if days else EVERY_SECONDS_AT_ZERO
         self._metrics = metrics
         self._clock = clock
 
@@ -37,7 +46,10 @@ class RetentionJob:
             now = self._clock()
             if self._store.lease_holder(POLLER_LEASE, now) != self._replica:
                 return 0
-            pruned = self._store.prune_older_than(now - self._keep, now)
+            others = now - max(self._keep, FLOOR_AT_ZERO)
+            pruned = self._store.prune_older_than(now - self._keep, now, others_cutoff=others)
+            if not self._keep and pruned.closed_incidents:
+                self._store.prune_reminders()  # their messages went: hourly in the reminders job otherwise
         except BotError as exc:
             log.warning("pruning skipped: %s", exc)
             return 0

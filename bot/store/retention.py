@@ -1,7 +1,8 @@
 """Forgetting what the bot no longer needs: closed incidents, stale caches, expired claims, dead outbox items.
 
 Each kind is deleted in small batches (one short transaction each), so pruning never holds a lock long
-enough to slow a poll or a click.
+enough to slow a poll or a click. A closed incident goes only once its cards are final: while the outbox
+still holds an item for it (the closing redraw, a thread line), its snapshot and messages stay.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.store.tables import (
     incident_messages,
     incident_snapshots,
     outbox,
+    response_times,
     slack_events,
     war_rooms,
 )
@@ -51,20 +53,36 @@ class Pruned:
 
 
 class RetentionQueries(StoreBase):
-    def prune_older_than(self, cutoff: datetime, now: datetime, *, batch: int = PRUNE_BATCH) -> Pruned:
-        """Closed incidents (snapshot and messages), identity answers and outbox items older than `cutoff`,
-        action claims expired by `now`, and Slack events taken over a day before `now`."""
+    def prune_older_than(
+        self,
+        cutoff: datetime,
+        now: datetime,
+        *,
+        batch: int = PRUNE_BATCH,
+        others_cutoff: datetime | None = None,
+    ) -> Pruned:
+        """Closed incidents last changed before `cutoff` whose cards are final (snapshot, messages, war room
+        record, cached response times), identity answers and outbox items older than `others_cutoff`
+        (default `cutoff`), action claims expired by `now`, and Slack events taken over a day before `now`."""
         snaps = incident_snapshots
         closed = 0
-        old_closed = and_(snaps.c.closed.is_(True), snaps.c.updated_at < cutoff)
-        while ids := self._keys(snaps.c.incident_id, old_closed, batch):
-            with self._write() as conn:
+        pending = select(outbox.c.id).where(outbox.c.incident_id == snaps.c.incident_id).exists()
+        final = and_(snaps.c.closed.is_(True), snaps.c.updated_at < cutoff, ~pending)
+        while ids := self._keys(snaps.c.incident_id, final, batch):
+            with self._write() as conn:  # checked again inside: a poll may have queued work since
+                ids = list(
+                    conn.execute(
+                        select(snaps.c.incident_id).where(snaps.c.incident_id.in_(ids), final)
+                    ).scalars()
+                )
                 conn.execute(delete(incident_messages).where(incident_messages.c.incident_id.in_(ids)))
                 conn.execute(delete(war_rooms).where(war_rooms.c.incident_id.in_(ids)))  # the record only
+                conn.execute(delete(response_times).where(response_times.c.incident_id.in_(ids)))
                 closed += conn.execute(delete(snaps).where(snaps.c.incident_id.in_(ids))).rowcount
+        others = cutoff if others_cutoff is None else others_cutoff
         cache = identity_cache
-        identities = self._drain(cache, cache.c.slack_user_id, cache.c.fetched_at < cutoff, batch)
-        items = self._drain(outbox, outbox.c.id, outbox.c.created_at < cutoff, batch)
+        identities = self._drain(cache, cache.c.slack_user_id, cache.c.fetched_at < others, batch)
+        items = self._drain(outbox, outbox.c.id, outbox.c.created_at < others, batch)
         with self._write() as conn:
             claims = conn.execute(delete(action_claims).where(action_claims.c.expires_at <= now)).rowcount
         events = self._drain(

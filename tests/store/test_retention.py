@@ -8,6 +8,7 @@ from bot.domain import Severity, State, Status
 from bot.metrics import Metrics
 from bot.notify.retention import RetentionJob
 from bot.store import NewOutboxItem, OutboxKind, Snapshot, Store
+from bot.store.reports import CachedResponse
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 OLD = NOW - timedelta(days=40)
@@ -60,3 +61,61 @@ def test_only_the_lease_holder_prunes(store: Store) -> None:
     assert job("r1")() == 1
     assert store.get_snapshot("old") is None
     assert metrics.pruned.labels(kind="closed_incidents")._value.get() == 1
+
+
+def _closed_with_card(store: Store, incident_id: str, now: datetime) -> None:
+    """A closed incident with a posted card, a cached response time and a war room record."""
+    store.upsert_snapshots([snapshot(incident_id, closed=True)], now=now)
+    store.claim_message(incident_id, "C1", "r1", now=now)
+    store.save_responses(
+        [CachedResponse(incident_id, "v1", True, now, None, None, now, 0, False, False)], now
+    )
+    store.claim_room(incident_id, "U0A", "r1", stale_before=now, now=now)
+
+
+def test_at_zero_a_closed_incident_goes_once_its_card_is_final(store: Store) -> None:
+    """`BOT_RETENTION_DAYS=0`: the closed incident whose closing redraw still waits in the outbox keeps
+    its snapshot, message and records; the one with nothing left to send goes at once; open ones stay."""
+    just = NOW - timedelta(seconds=1)
+    _closed_with_card(store, "final", just)
+    _closed_with_card(store, "pending", just)
+    store.upsert_snapshots([snapshot("live", closed=False)], now=OLD)
+    redraw = NewOutboxItem(OutboxKind.CARD_UPDATE, "C1", {"x": 1}, dedupe_key="redraw", incident_id="pending")
+    store.enqueue(redraw, now=just)
+    store.cache_identity("U0NEW", "new@example.com", "new@example.com", just)
+
+    pruned = store.prune_older_than(NOW, NOW, others_cutoff=NOW - timedelta(days=1))
+
+    assert pruned.closed_incidents == 1
+    assert store.get_snapshot("final") is None
+    assert store.message("final", "C1") is None
+    assert store.cached_responses(["final", "pending"]).keys() == {"pending"}
+    assert store.room("final") is None
+    assert store.get_snapshot("pending") is not None
+    assert store.message("pending", "C1") is not None
+    assert store.room("pending") is not None
+    assert store.get_snapshot("live") is not None
+    assert store.pending_count() == 1  # the redraw is not past the day's floor
+    assert store.cached_identity("U0NEW", timedelta(days=365), NOW) is not None
+
+    [item] = store.due_items(NOW, 10)
+    assert store.complete(item.id)  # the closing redraw went out: the card is final
+    assert store.prune_older_than(NOW, NOW, others_cutoff=NOW - timedelta(days=1)).closed_incidents == 1
+    assert store.get_snapshot("pending") is None
+    assert store.message("pending", "C1") is None
+    assert store.cached_responses(["pending"]) == {}
+
+
+def test_at_zero_the_job_runs_every_few_seconds_and_keeps_unsent_work_a_day(store: Store) -> None:
+    recent = NOW - timedelta(hours=2)
+    store.upsert_snapshots([snapshot("closed", closed=True)], now=recent)
+    store.enqueue(NewOutboxItem(OutboxKind.THREAD, "C2", {"lines": ["y"]}, dedupe_key="unsent"), now=recent)
+    store.acquire_lease("poller", "r1", 60, NOW)
+    job = RetentionJob(store=store, replica_id="r1", days=0, metrics=Metrics(), clock=lambda: NOW)
+
+    assert job.every_seconds < 60
+    assert job() == 1
+    assert store.get_snapshot("closed") is None
+    assert store.pending_count() == 1
+    hourly = RetentionJob(store=store, replica_id="r1", days=1, metrics=Metrics(), clock=lambda: NOW)
+    assert hourly.every_seconds == 3600

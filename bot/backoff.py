@@ -1,8 +1,9 @@
 """The one retry policy of the bot: exponential backoff with jitter, capped, within a total deadline.
 
 Every place that waits before trying again uses it: Coralogix reads (`coralogix/calls.py`), the poll
-after a failed poll (`notify/job.py`), Slack work sent to the outbox (`cards/sender.py`) and retried
-from it (`cards/outbox.py`). A leaf: it imports nothing of the bot.
+after a failed poll (`notify/job.py`), the reminders' read of new incidents after a failed one
+(`reminders/discovery.py`), Slack work sent to the outbox (`cards/sender.py`) and retried from it
+(`cards/outbox.py`). A leaf: it imports nothing of the bot.
 """
 
 from __future__ import annotations
@@ -59,5 +60,7 @@ CORALOGIX_READS = Backoff(base=0.2, cap=2.0, deadline=30.0)
 """A Coralogix read that met UNAVAILABLE: fast retries, a few seconds at most in all."""
 POLLS = Backoff(base=1.0, cap=300.0)
 """The next poll after failed ones: base is the poll interval (see `PollJob`); polling never gives up."""
+REMINDER_DISCOVERY = Backoff(base=1.0, cap=300.0)
+"""The reminders' next read of new incidents after Coralogix failed: from a second up to five minutes."""
 SLACK_WORK = Backoff(base=2.0, cap=300.0, deadline=24 * 3600.0)
 """Slack work in the outbox: a card or a thread line a day late helps nobody, so it is dropped then."""

@@ -66,6 +66,12 @@ class Metrics:
         self.pruned = Counter(
             "incidentbot_pruned_rows", "Rows forgotten after BOT_RETENTION_DAYS", ["kind"], registry=r
         )
+        self.reminders = Counter(
+            "incidentbot_reminders",
+            "Reminder steps posted, and series stopped because their incidents stopped waiting",
+            ["outcome"],  # posted, stopped
+            registry=r,
+        )
         self.lease_held = Gauge(
             "incidentbot_poller_lease_held",
             "1 when this replica holds the poller lease",

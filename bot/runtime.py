@@ -337,6 +337,7 @@ def build_reminders(
     gateway: SlackGateway,
     job: PollJob,
     replica: str,
+    metrics: Metrics,
 ) -> tuple[ReminderJob, Snoozes]:
     """Reminders of unacknowledged incidents (posted by the lease holder) and their Snooze button."""
     replies = GatewayReplies(gateway)  # the one door reminders post through
@@ -351,6 +352,7 @@ def build_reminders(
         snooze_seconds=settings.bot_snooze_seconds,
         team_url=settings.coralogix_team_url,
         stale_after=timedelta(seconds=2 * job.lease_ttl),
+        metrics=metrics,
     )
     identities = IdentityResolver(settings.routing, store, gateway.user_profile)
     authority = Authority(settings.routing, UserGroups(gateway.usergroup_members))
@@ -463,7 +465,7 @@ def build_runtime(
         replica_id=replica,
     )
     reminders, snoozes = build_reminders(
-        settings, store=store, client=client, gateway=gateway, job=job, replica=replica
+        settings, store=store, client=client, gateway=gateway, job=job, replica=replica, metrics=metrics
     )
     interactivity = replace(interactivity, snoozes=snoozes)
     report_clock = clock_from(settings.bot_clock_start)

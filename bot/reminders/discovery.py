@@ -3,16 +3,19 @@
 The store says which posted messages have no series yet; Coralogix (one batch read per hundred) says
 when each incident was created and which routes it matches. The first route in file order that has
 `remind` and posts to the message's channel sets the schedule; a message no such route covers gets a
-finished series, so it is looked at once.
+finished series, so it is looked at once. When Coralogix fails, discovery waits (`REMINDER_DISCOVERY`
+backoff) before reading again; due steps of known series are posted meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+from bot.backoff import REMINDER_DISCOVERY, Backoff
 from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Incident
 from bot.errors import CoralogixError
@@ -49,16 +52,22 @@ class Discovery:
         client: CoralogixBackend,
         routing: RoutingConfig,
         clock: Callable[[], datetime],
+        backoff: Backoff = REMINDER_DISCOVERY,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._client = client
         self._routing = routing
         self._clock = clock
         self._channels = reminding_channels(routing)
+        self._backoff = backoff
+        self._monotonic = monotonic
+        self._failures = 0
+        self._resume_at = 0.0
 
     def run(self) -> int:
         """Start the series of messages that have none yet; returns how many were started."""
-        if not self._channels:
+        if not self._channels or self._monotonic() < self._resume_at:
             return 0
         found = self._store.unreminded_messages(self._channels)
         if not found:
@@ -75,8 +84,17 @@ class Discovery:
         try:
             incidents = self._fetch(wanted)
         except CoralogixError as exc:
-            log.warning("reminders: could not read %d incidents from Coralogix: %s", len(wanted), exc)
+            delay = self._backoff.delay(self._failures)
+            self._failures += 1
+            self._resume_at = self._monotonic() + delay
+            log.warning(
+                "reminders: could not read %d incidents from Coralogix (%s); next try in %.0f s",
+                len(wanted),
+                exc,
+                delay,
+            )
             return 0
+        self._failures = 0
         now = self._clock()
         series = [
             self._series(channel, ts, [incidents[i] for i in sorted(ids) if i in incidents], now)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from bot.coralogix.backend import CoralogixBackend
 from bot.domain import Status
 from bot.errors import SlackError, SlackPermanentError, SlackRateLimitedError, SlackRequestError
+from bot.metrics import Metrics
 from bot.reminders.discovery import Discovery
 from bot.reminders.schedule import Cadence, next_due
 from bot.reminders.sending import ThreadReplies
@@ -58,6 +59,7 @@ class ReminderJob:
         snooze_seconds: int = 1800,
         team_url: str | None = None,
         stale_after: timedelta = timedelta(minutes=2),
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._replies = replies
@@ -68,6 +70,7 @@ class ReminderJob:
         self._snooze_seconds = snooze_seconds
         self._team_url = team_url
         self._stale_after = stale_after
+        self._metrics = metrics
         self._discovery = Discovery(store=store, client=client, routing=routing, clock=clock)
         self._active = any(route.remind for route in routing.routes)
         self._lock = threading.Lock()
@@ -113,6 +116,7 @@ class ReminderJob:
         waiting = [i for i in fresh.incidents if is_waiting(snapshots.get(i))]
         if route is None or route.remind is None or not waiting:
             self._store.finish_reminders(fresh.channel, fresh.thread_ts, now)
+            self._count("stopped")
             return False
         cadence = Cadence.of(route.remind)
         step = fresh.steps_sent + 1
@@ -160,9 +164,14 @@ class ReminderJob:
         now = self._clock()
         due = next_due(cadence, series.created_at, step, now, series.snoozed_until)
         self._store.record_reminder(series.channel, series.thread_ts, step, ts, now=now, next_due_at=due)
+        self._count("posted")
         log.info(
             "reminder %d of %d posted in %s under %s", step, cadence.times, series.channel, series.thread_ts
         )
+
+    def _count(self, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.reminders.labels(outcome=outcome).inc()
 
     def _prune(self) -> None:
         """Hourly: series of messages retention pruned (closed incidents) go too."""

@@ -33,6 +33,7 @@ from tests.e2e.harness import (
 from tests.e2e.slack_requests import SlackSender, block_actions
 from tests.e2e.stand_in import StandIn
 from tests.pg import fresh_postgres_url, require_postgres
+from tests.scrape import Scrape
 
 pytestmark = pytest.mark.postgres
 
@@ -253,6 +254,9 @@ def test_reminders_stop_at_acknowledge_and_a_snooze_holds_them_and_says_who(
                     20,
                     f"the reminders of {incident_id} to end",
                 )
+            scrape = Scrape.parse(bot.get("/metrics")[1])
+            assert scrape.total("incidentbot_reminders_total", outcome="posted") == 6  # 3 + 1 + 1 + 1
+            assert scrape.total("incidentbot_reminders_total", outcome="stopped") == 2  # the acknowledged
         assert _steps(slack, cards[control].ts) == Counter({1: 1, 2: 1, 3: 1})
         for incident_id in (acked_in_slack, acked_in_coralogix):
             assert _steps(slack, cards[incident_id].ts) == Counter({1: 1}), incident_id

@@ -181,3 +181,90 @@ def _replica_of(bot: BotProcess) -> str:
         if "running as replica" in line:
             return line.split("running as replica ")[1].split(";")[0]
     raise AssertionError("the bot did not say which replica it is")
+
+
+def _updates(workspace: SlackWorkspace, channel: str, ts: str) -> list[dict[str, Any]]:
+    """The card redraws Slack accepted for the message `ts`."""
+    return [
+        call.params
+        for call in workspace.calls_to("chat.update")
+        if call.ok and call.params.get("channel") == channel and call.params.get("ts") == ts
+    ]
+
+
+def test_five_quick_changes_while_the_channel_is_busy_are_one_card_update_and_one_reply(
+    coralogix: Coralogix, paced_slack: RunningSlackSandbox, tmp_path: Path
+) -> None:
+    """A's send slot is held by another card's redraw (Slack answers chat.update slowly); five changes to
+    the watched incident arrive meanwhile, seen by two polls: once the slot is free the watched card is
+    redrawn once, with the last state, and its five lines go as one reply."""
+    sim = coralogix.sim
+    workspace = paced_slack.workspace
+    with running_bot(_env(coralogix, paced_slack, tmp_path), tmp_path / "bot.log") as bot:
+        holder = sim.create_incident(application="shop", severity="warning")
+        watched = sim.create_incident(application="shop", severity="warning")
+        wait_for(lambda: {holder, watched} <= set(_cards(workspace, A)), 30, "both cards")
+        holder_ts, card = _cards(workspace, A)[holder].ts, _cards(workspace, A)[watched]
+        workspace.faults.slow(6.0, "chat.update")
+        sim.assign(holder, "dave@example.com", by="dave@example.com")
+        _wait_polls(bot, 2)  # the holder's redraw is queued and taken: A's slot is busy for 6 s
+        sim.assign(watched, "alice@example.com", by="dave@example.com")
+        sim.acknowledge(watched, by="alice@example.com")
+        _wait_polls(bot, 2)
+        sim.assign(watched, "bob@example.com", by="dave@example.com")
+        sim.set_severity(watched, "error")
+        sim.assign(watched, "carol@example.com", by="dave@example.com")
+        _wait_polls(bot, 2)  # the five changes, seen by two polls at least
+        assert not _updates(workspace, A, holder_ts), "A's slot was free again: the test proves nothing"
+        wait_for(lambda: _updates(workspace, A, card.ts), 60, "the watched card's redraw")
+        wait_for(lambda: workspace.replies(A, card.ts), 60, "the reply under the watched card")
+        _wait_polls(bot, 2)
+
+    [update] = _updates(workspace, A, card.ts)
+    assert "carol" in str(update).lower(), "the redraw did not show the last state"
+    [reply] = workspace.replies(A, card.ts)
+    assert len(reply.text.splitlines()) >= 5, reply.text
+
+
+def test_at_retention_zero_a_closed_incident_goes_once_final_and_is_never_posted_again(
+    coralogix: Coralogix, paced_slack: RunningSlackSandbox, tmp_path: Path
+) -> None:
+    """`BOT_RETENTION_DAYS=0`: a closed incident's rows go once its card shows the close; when Coralogix
+    lists it again (it changed after the close), the bot does not take it for a new incident."""
+    sim = coralogix.sim
+    workspace = paced_slack.workspace
+    env = _env(coralogix, paced_slack, tmp_path) | {"BOT_RETENTION_DAYS": "0"}
+    store = Store.from_url(env["BOT_DATABASE_URL"])
+    try:
+        with running_bot(env, tmp_path / "bot.log") as bot:
+            gone = sim.create_incident(application="shop", severity="warning")
+            kept = sim.create_incident(application="shop", severity="warning")
+            wait_for(lambda: {gone, kept} <= set(_cards(workspace, A)), 30, "the cards")
+            card = _cards(workspace, A)[gone]
+            sim.close(gone, by="alice@example.com")
+            wait_for(lambda: store.get_snapshot(gone) is None, 90, "the closed incident pruned")
+            assert _updates(workspace, A, card.ts), "pruned before its card showed the close"
+            assert store.message(gone, "C0PAYMENTS") is None
+            assert store.get_snapshot(kept) is not None, "an open incident was pruned"
+
+            sim.set_severity(gone, "critical")  # Coralogix lists it again, closed
+            wait_for(lambda: _pruned(bot) >= 2, 90, "the closed incident seen again (and pruned again)")
+            _wait_polls(bot, 2)
+    finally:
+        store.close()
+
+    cards = [m for m in workspace.messages(A) if _incident_of(m) == gone]
+    assert len(cards) == 1, "the pruned incident was posted again"
+
+
+def _pruned(bot: BotProcess) -> float:
+    from tests.scrape import Scrape
+
+    return Scrape.parse(bot.get("/metrics")[1]).total(
+        "incidentbot_pruned_rows_total", kind="closed_incidents"
+    )
+
+
+def _incident_of(message: SlackMessage) -> str | None:
+    payload = (message.metadata or {}).get("event_payload") or {}
+    return str(payload["incident_id"]) if "incident_id" in payload else None

@@ -267,7 +267,7 @@ def test_the_scan_finds_the_methods_the_gateway_is_known_to_call() -> None:
     """Guards the scanner itself: if it finds nothing, the scope checks below prove nothing."""
     methods = called_methods()
     assert {"chat.postMessage", "chat.update", "conversations.history", "users.lookupByEmail"} <= set(methods)
-    assert "bot/slack/gateway.py" in methods["chat.postMessage"]
+    assert "bot/slack/gateway/messages.py" in methods["chat.postMessage"]
 
 
 def test_every_called_method_has_known_scopes() -> None:

@@ -8,6 +8,7 @@ every incident that changed gets its cards updated at once and a thread reply na
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -42,6 +43,7 @@ from bot.store.rows import MessageRow
 log = logging.getLogger(__name__)
 
 MAX_REFS = 20
+POST_RECORD_GRACE_SECONDS = 3.0
 """Incidents one command may name: enough for a storm's worth, not a way to make the bot call in bulk."""
 CLAIM_LIFETIME = timedelta(seconds=45)
 """How long an action claim holds while its write is in flight (beyond the write deadline and a re-read)."""
@@ -175,7 +177,7 @@ class ActionService:
         self, slack_id: str, action: Action, refs: Sequence[str], origin: CardOrigin
     ) -> str | None:
         """Why a click must not act: its button names an incident the bot did not post on that message."""
-        recorded = {row.incident_id for row in self._store.messages_at(origin.channel, origin.ts)}
+        recorded = self._recorded_at(origin, refs)
         if recorded and set(refs) <= recorded:
             return None
         log.warning(
@@ -191,6 +193,22 @@ class ActionService:
             "That button does not belong to the incident card it is on, so I did nothing. "
             f"Use `{self._command} show ID` to get a fresh card."
         )
+
+    def _recorded_at(self, origin: CardOrigin, refs: Sequence[str]) -> set[str]:
+        """The incidents recorded on the clicked message; a card Slack has shown but the sender has not
+        yet recorded (a click within moments of the post) is waited for, up to `POST_RECORD_GRACE_SECONDS`."""
+        deadline = time.monotonic() + POST_RECORD_GRACE_SECONDS
+        while True:
+            recorded = {row.incident_id for row in self._store.messages_at(origin.channel, origin.ts)}
+            if (recorded and set(refs) <= recorded) or time.monotonic() >= deadline:
+                return recorded
+            being_posted = any(
+                (row := self._store.message(ref, origin.channel)) is not None and not row.is_posted
+                for ref in refs
+            )
+            if not being_posted:
+                return recorded
+            time.sleep(0.05)
 
     def caller(self, slack_id: str, action: Action | None = None) -> Caller | str:
         """The person with the key they act with, or the sentence saying why they cannot act."""

@@ -212,6 +212,17 @@ class OutboxWorker:
     def _reschedule(self, item: OutboxItem, error: str, exc: Exception | None = None) -> None:
         retry_after = exc.retry_after if isinstance(exc, SlackRateLimitedError) else None
         delay = SLACK_WORK.delay(item.attempts, retry_after=retry_after)
+        # a rate limit is Slack's pace, not a fault: logged quietly; anything else an operator should see
+        log.log(
+            logging.INFO if retry_after is not None else logging.WARNING,
+            "outbox: %s in %s for %s failed (attempt %d), next try in %.1f s: %s",
+            item.kind.value,
+            item.channel,
+            item.incident_id or "a digest",
+            item.attempts,
+            delay,
+            error,
+        )
         self._store.reschedule(item.id, self._clock() + timedelta(seconds=delay), error)
 
     def repair_claims(self, older_than: timedelta = STALE_CLAIM_AFTER) -> int:

@@ -255,3 +255,25 @@ def test_a_batch_that_may_have_been_written_is_read_back_not_written_again(
 
     assert report.outcome_kinds() == [OutcomeKind.UNKNOWN, OutcomeKind.UNKNOWN]
     assert len(sim.calls_to("ResolveIncidents")) == 1
+
+
+def test_a_click_on_a_card_posted_but_not_yet_recorded_waits_for_the_record(
+    build: Build, sim: SimulatedCoralogix
+) -> None:
+    """Slack shows a card as soon as it answers the post; a click in the moment before the sender records
+    the card's ts must not be refused as a button that does not belong to its card."""
+    parts = build()
+    incident = sim.create_incident(application="shop")
+    assert parts.store.claim_message(incident, "C0PAYMENTS", "another-replica")
+    recorder = threading.Timer(  # the sender, recording the post a moment after Slack answered it
+        0.3, parts.store.record_posted, args=(incident, "C0PAYMENTS", "5.000001", "5.000001", None)
+    )
+    recorder.start()
+    try:
+        report = parts.service.act(
+            "U0ALICE", Action.RESOLVE, [incident], origin=CardOrigin("C0PAYMENTS", "5.000001")
+        )
+    finally:
+        recorder.join()
+    assert report.refusal is None
+    assert report.outcome_kinds() == [OutcomeKind.DONE]

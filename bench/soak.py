@@ -12,7 +12,11 @@ squares), the largest ratio of table rows to open incidents and the error lines.
 
 Goals (issue 15): p95 poll <= 1 s, RSS slope <= 2 MB/h, rows <= 3x open incidents, no error in the log.
 
-    .venv/bin/python bench/soak.py [--minutes N] [--csv PATH] [--open N]
+    .venv/bin/python bench/soak.py [--minutes N] [--csv PATH] [--open N] [--new LO HI] [--changes LO HI]
+
+At the issue's load each channel needs about 1.3 new messages a second (a card or a thread line per
+change) where Slack allows one: the outbox grows, and a closed incident whose last lines still wait keeps
+its rows. `--new 0 1 --changes 1 2` is a load Slack can carry, to tell the bot's growth from Slack's pace.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -50,7 +55,16 @@ PEOPLE = ("alice@example.com", "bob@example.com", "carol@example.com")
 SAMPLE_EVERY = 10.0
 
 
-def serve_coralogix(port: int, orders: Connection, stop: Any, open_target: int) -> None:
+@dataclass(frozen=True)
+class Churn:
+    """The load: the oldest open incidents close beyond `open_target`; `new`, `changes`: a second, from-to."""
+
+    open_target: int
+    new: tuple[int, int]
+    changes: tuple[int, int]
+
+
+def serve_coralogix(port: int, orders: Connection, stop: Any, churn: Churn) -> None:
     """The simulated IncidentsService, churning every second until `stop`; answers how many are open."""
     from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
     from bot.sandbox.coralogix.errors import SandboxError
@@ -74,15 +88,15 @@ def serve_coralogix(port: int, orders: Connection, stop: Any, open_target: int) 
             next_tick += 1.0
             if not started:
                 continue
-            for _ in range(rng.choice((1, 2))):
+            for _ in range(rng.randint(*churn.new)):
                 app = rng.choice(tuple(APPS))
                 severity = rng.choices(("warning", "error", "critical"), weights=(6, 3, 1))[0]
                 open_ids.append(sim.create_incident(application=app, severity=severity))
-            for _ in range(rng.choice((2, 3))):
+            for _ in range(rng.randint(*churn.changes)):
                 if not open_ids:
                     break
                 try:
-                    if len(open_ids) > open_target:
+                    if len(open_ids) > churn.open_target:
                         sim.close(open_ids.pop(0), rng.choice(PEOPLE))
                         continue
                     target = rng.choice(open_ids)
@@ -178,14 +192,14 @@ def slope_mb_per_hour(points: list[tuple[float, float]]) -> float:
 
 
 @contextmanager
-def stand_ins(open_target: int) -> Iterator[tuple[Connection, int, int]]:
+def stand_ins(churn: Churn) -> Iterator[tuple[Connection, int, int]]:
     spawn = mp.get_context("spawn")
     stop = spawn.Event()
     coralogix_port, slack_port = free_port(), free_port()
     cx, cx_end = spawn.Pipe()
     slack, slack_end = spawn.Pipe()
     processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, cx_end, stop, open_target)),
+        spawn.Process(target=serve_coralogix, args=(coralogix_port, cx_end, stop, churn)),
         spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop)),
     ]
     for process in processes:
@@ -294,8 +308,14 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--csv", type=Path, default=Path("soak.csv"))
     parser.add_argument("--open", type=int, default=150, help="open incidents beyond which the oldest close")
+    parser.add_argument("--new", type=int, nargs=2, default=(1, 2), help="new incidents a second, from-to")
+    parser.add_argument("--changes", type=int, nargs=2, default=(2, 3), help="changes a second, from-to")
     args = parser.parse_args()
-    with stand_ins(args.open) as (cx, coralogix_port, slack_port), tempfile.TemporaryDirectory() as tmp:
+    print(f"load: {args.new} new incidents and {args.changes} changes a second (from, to)")
+    with (
+        stand_ins(Churn(args.open, tuple(args.new), tuple(args.changes))) as (cx, coralogix_port, slack_port),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         env = bot_settings(Path(tmp), coralogix_port, slack_port) | {
             "BOT_CONFIG": str(write_config(Path(tmp) / "bot.yaml", ROUTES)),
             "BOT_RETENTION_DAYS": "0",

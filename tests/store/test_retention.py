@@ -8,6 +8,7 @@ from bot.domain import Severity, State, Status
 from bot.metrics import Metrics
 from bot.notify.retention import RetentionJob
 from bot.store import NewOutboxItem, OutboxKind, Snapshot, Store
+from bot.store.reminders import ReminderSeries
 from bot.store.reports import CachedResponse
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -119,3 +120,16 @@ def test_at_zero_the_job_runs_every_few_seconds_and_keeps_unsent_work_a_day(stor
     assert store.pending_count() == 1
     hourly = RetentionJob(store=store, replica_id="r1", days=1, metrics=Metrics(), clock=lambda: NOW)
     assert hourly.every_seconds == 3600
+
+
+def test_at_zero_a_pruned_cards_reminders_go_with_it(store: Store) -> None:
+    """The reminders job forgets such series hourly; at 0 the pruning does it in the same run."""
+    store.upsert_snapshots([snapshot("closed", closed=True)], now=NOW - timedelta(seconds=1))
+    store.record_posted("closed", "C1", "100.1", None, None, NOW - timedelta(minutes=5))
+    series = ReminderSeries("C1", "100.1", "payments", {"closed": "Checkout 5xx"}, NOW - timedelta(hours=1))
+    store.add_reminder_series([series], NOW - timedelta(minutes=5))
+    store.acquire_lease("poller", "r1", 60, NOW)
+    job = RetentionJob(store=store, replica_id="r1", days=0, metrics=Metrics(), clock=lambda: NOW)
+
+    assert job() == 1
+    assert store.reminder_series("C1", "100.1") is None

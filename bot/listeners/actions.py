@@ -57,6 +57,14 @@ def clicked(body: dict[str, Any]) -> tuple[dict[str, Any], ActionValue | None]:
     return element, ActionValue.from_click(element, body.get("message"))
 
 
+def _refusal(deps: Interactivity, body: dict[str, Any], value: ActionValue) -> str | None:
+    """Why a click must not act: its card is bound to another place, or its person clicks too fast."""
+    foreign = binding_refusal(deps, surface_of(body), value)
+    if foreign is not None:
+        return foreign
+    return deps.pace.refusal(_user(body))
+
+
 def _button(deps: Interactivity, action: Action) -> Listener:
     def on_click(ack: Ack, body: dict[str, Any]) -> None:
         ack()
@@ -65,18 +73,13 @@ def _button(deps: Interactivity, action: Action) -> Listener:
         if value is None:
             reply.error("That button does not say which incident it is about; nothing was done.")
             return
-        foreign = binding_refusal(deps, surface_of(body), value)
-        if foreign is not None:
-            reply.error(foreign)
+        refusal = _refusal(deps, body, value)
+        if refusal is not None:
+            reply.error(refusal)
             return
         target: AssignTarget | None = Me() if action is Action.ASSIGN else None
-        user = _user(body)
-        too_fast = deps.pace.refusal(user)
-        if too_fast is not None:
-            reply.error(too_fast)
-            return
         job = partial(
-            _act, deps, user, action, value, target, origin=card_origin(body), reply=reply, body=body
+            _act, deps, _user(body), action, value, target, origin=card_origin(body), reply=reply, body=body
         )
         deps.work.submit(job, on_error=reply.error)
 
@@ -93,18 +96,21 @@ def _assign_picker(deps: Interactivity) -> Listener:
         if value is None or not picked:
             reply.error("Pick a person to assign the incident to; nothing was done.")
             return
-        foreign = binding_refusal(deps, surface_of(body), value)
-        if foreign is not None:
-            reply.error(foreign)
-            return
-        user = _user(body)
-        too_fast = deps.pace.refusal(user)
-        if too_fast is not None:
-            reply.error(too_fast)
+        refusal = _refusal(deps, body, value)
+        if refusal is not None:
+            reply.error(refusal)
             return
         target = SlackUserTarget(str(picked))
         job = partial(
-            _act, deps, user, Action.ASSIGN, value, target, origin=card_origin(body), reply=reply, body=body
+            _act,
+            deps,
+            _user(body),
+            Action.ASSIGN,
+            value,
+            target,
+            origin=card_origin(body),
+            reply=reply,
+            body=body,
         )
         deps.work.submit(job, on_error=reply.error)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -82,52 +83,21 @@ class BotRuntime:
         self.http.start()
         if self.settings.slack_app_token is not None:
             self._start_socket_mode(self.settings.slack_app_token.get_secret_value())
-        self.scheduler.add_job(
-            self.job,
-            "interval",
-            seconds=self.settings.bot_poll_interval_seconds,
-            id="poll",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
-        )
+        self._every("poll", self.job, self.settings.bot_poll_interval_seconds, first=datetime.now(UTC))
         if self.wakeup is not None:
-            self.scheduler.add_job(
-                self.wakeup.check,
-                "interval",
-                seconds=CHECK_EVERY_SECONDS,
-                id="wakeup",
-                max_instances=1,
-                coalesce=True,
-            )
+            self._every("wakeup", self.wakeup.check, CHECK_EVERY_SECONDS)
         if self.reminders is not None:
-            self.scheduler.add_job(
-                self.reminders,
-                "interval",
-                seconds=REMIND_EVERY_SECONDS,
-                id="reminders",
-                max_instances=1,
-                coalesce=True,
-            )
+            self._every("reminders", self.reminders, REMIND_EVERY_SECONDS)
         if self.reports is not None and self.reports.routes:
-            self.scheduler.add_job(
-                self.reports,
-                "interval",
-                seconds=min(REPORT_EVERY_SECONDS, self.settings.bot_poll_interval_seconds),
-                id="reports",
-                max_instances=1,
-                coalesce=True,
-                next_run_time=datetime.now(UTC),
-            )
+            seconds = min(REPORT_EVERY_SECONDS, self.settings.bot_poll_interval_seconds)
+            self._every("reports", self.reports, seconds, first=datetime.now(UTC))
         if self.retention is not None:
-            self.scheduler.add_job(
+            every = self.retention.every_seconds
+            self._every(
+                "retention",
                 self.retention,
-                "interval",
-                seconds=self.retention.every_seconds,
-                id="retention",
-                max_instances=1,
-                coalesce=True,
-                next_run_time=datetime.now(UTC) + timedelta(seconds=min(60, self.retention.every_seconds)),
+                every,
+                first=datetime.now(UTC) + timedelta(seconds=min(60, every)),
             )
         self.scheduler.start()
         self.job.start_heartbeat()
@@ -138,6 +108,16 @@ class BotRuntime:
             self.replica_id,
             self.http.port,
             self.settings.bot_poll_interval_seconds,
+        )
+
+    def _every(
+        self, job_id: str, job: Callable[[], object], seconds: float, *, first: datetime | None = None
+    ) -> None:
+        """Run `job` every `seconds`, never two at once, missed runs folded into one; `first`: the first run
+        (None: after one interval)."""
+        when = {} if first is None else {"next_run_time": first}  # APScheduler reads None as "paused"
+        self.scheduler.add_job(
+            job, "interval", seconds=seconds, id=job_id, max_instances=1, coalesce=True, **when
         )
 
     def _start_socket_mode(self, app_token: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,21 +75,10 @@ class MessageCalls(GatewayCore):
     ) -> FoundMessage | None:
         """Our message for `incident_id` in `channel` (its card, or a storm digest naming it), found
         through message metadata in the channel's history since `oldest` (a Slack ts)."""
-        cursor: str | None = None
-        for _ in range(max_pages):
-            params: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": "true"}
-            if oldest:
-                params["oldest"] = oldest
-            if cursor:
-                params["cursor"] = cursor
-            data = self._call("conversations.history", None, params)
-            for message in data.get("messages", []):
-                found = _ours(message, incident_id)
-                if found is not None:
-                    return found
-            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+        for message in self._history(channel, oldest, max_pages):
+            found = _ours(message, incident_id)
+            if found is not None:
+                return found
         return None
 
     def find_message_by_event(
@@ -103,6 +92,19 @@ class MessageCalls(GatewayCore):
     ) -> str | None:
         """The ts of a top-level message in `channel` whose metadata is `event_type` with every key of
         `payload` as given, from the channel's history since `oldest` (a Slack ts); None when none is."""
+        for message in self._history(channel, oldest, max_pages):
+            metadata = message.get("metadata") or {}
+            found = metadata.get("event_payload") or {}
+            if (
+                message.get("thread_ts") in (None, message.get("ts"))
+                and metadata.get("event_type") == event_type
+                and all(found.get(key) == value for key, value in payload.items())
+            ):
+                return str(message["ts"])
+        return None
+
+    def _history(self, channel: str, oldest: str | None, max_pages: int) -> Iterator[Mapping[str, Any]]:
+        """The channel's messages since `oldest`, newest first, a page read only when the last is used up."""
         cursor: str | None = None
         for _ in range(max_pages):
             params: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": "true"}
@@ -111,19 +113,10 @@ class MessageCalls(GatewayCore):
             if cursor:
                 params["cursor"] = cursor
             data = self._call("conversations.history", None, params)
-            for message in data.get("messages", []):
-                metadata = message.get("metadata") or {}
-                found = metadata.get("event_payload") or {}
-                if (
-                    message.get("thread_ts") in (None, message.get("ts"))
-                    and metadata.get("event_type") == event_type
-                    and all(found.get(key) == value for key, value in payload.items())
-                ):
-                    return str(message["ts"])
+            yield from data.get("messages", [])
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
-                return None
-        return None
+                return
 
     def thread_replies(self, channel: str, thread_ts: str, *, cursor: str | None = None) -> Mapping[str, Any]:
         """One page of a thread (conversations.replies), with every message's metadata."""

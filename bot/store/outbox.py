@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.engine import Row
 
 from bot.store.base import StoreBase, utcnow
@@ -62,17 +62,7 @@ class OutboxQueries(StoreBase):
             .order_by(t.c.next_attempt_at, t.c.id)
             .limit(limit)
         )
-        if self.is_postgres:
-            due = due.with_for_update(skip_locked=True)
-        stmt = (
-            update(t)
-            .where(t.c.id.in_(due), t.c.next_attempt_at <= now)
-            .values(attempts=t.c.attempts + 1, next_attempt_at=now + timedelta(seconds=lock_seconds))
-            .returning(*t.c)
-        )
-        with self._write() as conn:
-            claimed = [_item(row) for row in conn.execute(stmt)]
-        return sorted(claimed, key=lambda item: item.id)
+        return self._claim(due, now, lock_seconds)
 
     def complete(self, item_id: int, attempts: int | None = None) -> bool:
         """The work is done (or given up): remove it. With `attempts` (the count when it was claimed), only
@@ -118,6 +108,10 @@ class OutboxQueries(StoreBase):
         if incident_id is not None:
             due = due.where(t.c.incident_id == incident_id)
         due = due.order_by(t.c.id).limit(limit)
+        return self._claim(due, now, lock_seconds)
+
+    def _claim(self, due: Select[tuple[int]], now: datetime, lock_seconds: float) -> list[OutboxItem]:
+        """Claim the still-due items among `due` (skipping rows another replica is claiming), id order."""
         if self.is_postgres:
             due = due.with_for_update(skip_locked=True)
         stmt = (

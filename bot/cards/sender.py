@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.backoff import SLACK_WORK
 from bot.cards.fingerprint import fingerprint
+from bot.cards.unfurls import LiveUnfurls
 from bot.cards.work import (
     PostCard,
     PostDigest,
@@ -61,6 +62,9 @@ class CardSender:
         self._slack_user_of = slack_user_of
         self._metrics = metrics
         self._clock = clock
+        self.unfurls = LiveUnfurls(
+            store=store, gateway=gateway, team_url=team_url, slack_user_of=slack_user_of
+        )
 
     # -- rendering -------------------------------------------------------------------------------
 
@@ -115,6 +119,8 @@ class CardSender:
             self.defer(UpdateCard(incident.id), message.channel, exc=exc)
             return False
         self._metrics.incidents_updated.inc()
+        if message.kind is MessageKind.CARD:  # the incident's links show what its channel card shows
+            self.unfurls.refresh(incident)
         return True
 
     # -- threads ---------------------------------------------------------------------------------

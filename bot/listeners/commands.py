@@ -127,6 +127,8 @@ class CommandRouter:
     ) -> None:
         target = assign.target if assign is not None else None
         report = self._deps.service.act(user, action, refs, target=target)
+        for hook in self._deps.after_action:
+            hook(user)
         if report.needs_personal_key and not isinstance(target, CoralogixUserTarget):
             pending = PendingAction(
                 action, refs, assignee=target.user_id if isinstance(target, SlackUserTarget) else None

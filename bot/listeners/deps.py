@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -57,6 +58,9 @@ class Interactivity:
     events: EventServices | None = None  # the Home tab and link unfurls (`app_home_opened`, `link_shared`)
     rooms: WarRooms | None = None  # the War room and Archive room buttons, `/cx room`
     snoozes: Snoozes | None = None  # the Snooze button of reminders
+    # called with a person's Slack id after they acted (a slash command), on the background work: e.g. to
+    # republish their Home tab (`surfaces.refresh_home_later`, added by `events.register`)
+    after_action: list[Callable[[str], None]] = field(default_factory=list)
 
     def shutdown(self, wait: bool = True) -> None:
         """Finish the work in flight; thread replies not yet sent go to the outbox."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -19,6 +20,7 @@ from slack_bolt import App, BoltRequest
 from bot.errors import BotError
 from bot.listeners.deps import EventServices, Interactivity
 from bot.listeners.home import publish_home
+from bot.listeners.surfaces import refresh_home_later
 from bot.listeners.unfurls import unfurl_links
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ def register(app: App, deps: Interactivity) -> None:
     services = deps.events
     if services is None:
         return
+    deps.after_action.append(partial(refresh_home_later, deps))  # a slash command's action
 
     @app.event("app_home_opened")
     def on_home_opened(body: dict[str, Any], event: dict[str, Any], request: BoltRequest) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.errors import BotError
 from bot.listeners.commands import CommandRouter
 from bot.listeners.deps import Interactivity
 from bot.slack.blocks.home import home_view, unmapped_home_view
@@ -19,6 +20,7 @@ def publish_home(deps: Interactivity, user: str, *, notice: str | None = None) -
     identity = deps.service.identity(user)
     if identity.coralogix_user is None:
         deps.gateway.publish_home(user, unmapped_home_view(identity.reason))
+        _remember(deps, user)
         return
     found = deps.events.home.for_person(user, identity.coralogix_user, api_key=deps.queries.read_key(user))
     view = home_view(
@@ -33,9 +35,18 @@ def publish_home(deps: Interactivity, user: str, *, notice: str | None = None) -
         command=deps.command,
     )
     deps.gateway.publish_home(user, view)
+    _remember(deps, user)
     log.info(
         "published the Home tab of %s: %d assigned, %d in their routes",
         user,
         len(found.assigned),
         len(found.routed),
     )
+
+
+def _remember(deps: Interactivity, user: str) -> None:
+    """Record that `user` has a Home tab of ours, so it is republished after their actions elsewhere."""
+    try:
+        deps.cards.sender.store.record_home(user)
+    except BotError as exc:
+        log.warning("could not record the Home tab of %s: %s", user, exc)

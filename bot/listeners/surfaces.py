@@ -5,13 +5,15 @@ a click is treated like one on an ephemeral answer, and the person's permissions
 responders decide, as everywhere. Each surface still binds its buttons: a Home tab click counts only for
 an incident that tab showed (its private_metadata lists them), an unfurl click only for the incident of
 the link it unfurls. After the action the surface is redrawn: the Home tab republished with what came of
-the click on top, the unfurl refreshed.
+the click on top, the unfurl refreshed. A click anywhere else (a channel card, an unfurl) also republishes
+the clicker's Home tab if the bot ever published one (`store.home_tabs`), in the background.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bot.actions import ActionReport
@@ -107,7 +109,23 @@ def redraw_after(deps: Interactivity, body: dict[str, Any], user: str, report: A
         return True
     if isinstance(surface, UnfurlClick) and surface.channel and surface.ts and surface.url:
         unfurl_links(deps, surface.channel, surface.ts, [surface.url])
+    refresh_home_later(deps, user)
     return False
+
+
+def refresh_home_later(deps: Interactivity, user: str) -> None:
+    """After `user` acted away from their Home tab: republish it, if the bot ever published one, as a job of
+    its own on the background work (the answer to their click does not wait for it; failures logged)."""
+    if deps.events is not None and user:
+        deps.work.submit(partial(_refresh_home, deps, user))
+
+
+def _refresh_home(deps: Interactivity, user: str) -> None:
+    try:
+        if deps.cards.sender.store.has_home(user):
+            publish_home(deps, user)
+    except BotError as exc:
+        log.warning("could not refresh the Home tab of %s: %s", user, exc)
 
 
 def _text_of(payload: MessagePayload) -> str:

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Sequence
 
 from bot.listeners.deps import Interactivity
-from bot.slack.blocks.compact import unfurl_blocks
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +18,5 @@ def unfurl_links(deps: Interactivity, channel: str, ts: str, urls: Sequence[str]
     if not found:
         log.info("no incident to unfurl among %d links in %s", len(urls), channel)
         return
-    unfurls = {
-        url: unfurl_blocks(incident, team_url=deps.team_url, slack_user_of=deps.slack_user_of)
-        for url, incident in found.items()
-    }
-    deps.gateway.unfurl(channel, ts, unfurls)
-    log.info("unfurled %d incident links in %s", len(unfurls), channel)
+    deps.cards.sender.unfurls.unfurl(channel, ts, found)  # recorded, so it is refreshed when they change
+    log.info("unfurled %d incident links in %s", len(found), channel)

@@ -91,6 +91,11 @@ def _add_outbox_priority(conn: Connection) -> None:
         )
 
 
+def _add_live_surfaces(conn: Connection) -> None:
+    metadata.tables["link_unfurls"].create(conn, checkfirst=True)
+    metadata.tables["home_tabs"].create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -113,6 +118,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(8, "Slack events already taken, so a retried event is not handled twice", _add_slack_events),
     Migration(9, "outbox items carry a priority: urgent work first", _add_outbox_priority),
+    Migration(10, "link unfurls and Home tabs the bot made, redrawn when things change", _add_live_surfaces),
 )
 
 

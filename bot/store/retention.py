@@ -21,6 +21,7 @@ from bot.store.tables import (
     identity_cache,
     incident_messages,
     incident_snapshots,
+    link_unfurls,
     outbox,
     response_times,
     slack_events,
@@ -77,6 +78,7 @@ class RetentionQueries(StoreBase):
                 )
                 conn.execute(delete(incident_messages).where(incident_messages.c.incident_id.in_(ids)))
                 conn.execute(delete(war_rooms).where(war_rooms.c.incident_id.in_(ids)))  # the record only
+                conn.execute(delete(link_unfurls).where(link_unfurls.c.incident_id.in_(ids)))
                 conn.execute(delete(response_times).where(response_times.c.incident_id.in_(ids)))
                 closed += conn.execute(delete(snaps).where(snaps.c.incident_id.in_(ids))).rowcount
         others = cutoff if others_cutoff is None else others_cutoff

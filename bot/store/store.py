@@ -23,6 +23,7 @@ from bot.store.retention import RetentionQueries
 from bot.store.rooms import RoomQueries
 from bot.store.snapshots import SnapshotQueries
 from bot.store.sweeps import SweepQueries
+from bot.store.unfurls import UnfurlQueries
 from bot.store.users import UserQueries
 
 
@@ -40,6 +41,7 @@ class Store(
     ReportQueries,
     ReminderQueries,
     RoomQueries,
+    UnfurlQueries,
 ):
     """The bot's persistent state on SQLite or PostgreSQL; every method is one short transaction."""
 

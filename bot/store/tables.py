@@ -245,3 +245,22 @@ war_rooms = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "channel"),
 )
+
+
+link_unfurls = Table(
+    "link_unfurls",
+    metadata,
+    Column("channel", String(CHANNEL), primary_key=True),
+    Column("ts", String(SLACK_TS), primary_key=True),
+    Column("url", String(2048), primary_key=True),  # as shared: chat.unfurl names it exactly so
+    Column("incident_id", String(ID), nullable=False),
+    Column("unfurled_at", UTCDateTime, nullable=False),
+    Index(None, "incident_id", "unfurled_at"),
+)
+
+home_tabs = Table(
+    "home_tabs",
+    metadata,
+    Column("user_id", String(CHANNEL), primary_key=True),  # a Slack user whose Home tab the bot published
+    Column("published_at", UTCDateTime, nullable=False),
+)

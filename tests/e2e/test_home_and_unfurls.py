@@ -9,11 +9,12 @@ responder of *pay*.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
+from bot.sandbox.slack import SlackMessage, SlackWorkspace, start_slack_sandbox
 from bot.sandbox.slack.events import EventSender, link_shared
 from tests.e2e.events_world import (
     TEAM_HOST,
@@ -35,7 +36,7 @@ from tests.e2e.harness import (
     wait_for,
     write_config,
 )
-from tests.e2e.slack_requests import SlackSender
+from tests.e2e.slack_requests import SlackSender, block_actions, slash_command
 from tests.e2e.stand_in import Account, Api, start_stand_in
 
 CHANNELS = {"C0HPAY": "h-pay", "C0HSRCH": "h-srch", "C0HOPS": "h-ops", "C0HTALK": "h-talk"}
@@ -201,7 +202,7 @@ def test_a_pasted_link_unfurls_into_a_live_card_whose_buttons_act(world: EventsW
     wait_for(
         lambda: [c for c in sim.calls_to("ResolveIncidents") if incident in str(c.request)], 10, "the resolve"
     )
-    wait_for(lambda: len(world.unfurls("C0HTALK", message.ts)) == 2, 10, "the unfurl refreshed")
+    wait_for(lambda: len(world.unfurls("C0HTALK", message.ts)) >= 2, 10, "the unfurl refreshed")
     refreshed = world.workspace.message("C0HTALK", message.ts).unfurls[url]
     assert "incident_resolve" not in str(refreshed) and "resolved" in str(refreshed)
     assert world.workspace.responses(response_url) == []  # a click that went through needs no words
@@ -264,3 +265,83 @@ def test_a_link_in_a_channel_the_bot_is_not_in_is_ignored(world: EventsWorld, si
     assert delivery.status == 200
     world.logged("the bot is not in that channel", "the event ignored")
     assert world.unfurls("C0HTALK", message.ts) == []
+
+
+def _card(world: EventsWorld, channel: str, incident_id: str) -> SlackMessage:
+    def find() -> SlackMessage | None:
+        for message in world.workspace.messages(channel):
+            if (message.metadata or {}).get("event_payload", {}).get("incident_id") == incident_id:
+                return message
+        return None
+
+    found = wait_for(find, 30, f"the card of {incident_id}")
+    assert found is not None
+    return found
+
+
+def _unfurled(world: EventsWorld, channel: str, ts: str, url: str) -> str:
+    message = world.workspace.message(channel, ts)
+    return str(message.unfurls.get(url, ""))
+
+
+def test_an_unfurl_follows_the_incident_as_coralogix_changes_it(world: EventsWorld, sim: Account) -> None:
+    incident = sim.create_incident(name="linked and live", application="pay")
+    _card(world, "C0HPAY", incident)  # the poll has seen it
+    url = incident_link(incident)
+    message, _ = world.paste("C0HTALK", f"what is <{url}>?", user="U0BOB")
+    wait_for(lambda: world.unfurls("C0HTALK", message.ts), 10, "the unfurl")
+    gone, _ = world.paste("C0HTALK", f"again {url}", user="U0BOB")
+    wait_for(lambda: world.unfurls("C0HTALK", gone.ts), 10, "the second unfurl")
+    assert "incident_resolve" in _unfurled(world, "C0HTALK", message.ts, url)
+    world.workspace.delete_message("C0HTALK", gone.ts)  # its unfurl can never be refreshed
+
+    sim.resolve(incident, "someone@example.com")  # in Coralogix, not through the bot
+    wait_for(
+        lambda: "incident_resolve" not in _unfurled(world, "C0HTALK", message.ts, url),
+        30,
+        "the unfurl redrawn after the poll saw the change",
+    )
+    assert "resolved" in _unfurled(world, "C0HTALK", message.ts, url)
+    world.logged(f"forgetting the unfurl of {incident} in C0HTALK ({gone.ts})", "the deleted one forgotten")
+
+    def refused() -> list[object]:
+        return [
+            c for c in world.workspace.calls_to("chat.unfurl") if not c.ok and c.params.get("ts") == gone.ts
+        ]
+
+    assert len(refused()) == 1
+    sent = len(world.unfurls("C0HTALK", message.ts))
+    sim.assign(incident, "alice@example.com", "someone@example.com")  # another change, another redraw
+    wait_for(lambda: len(world.unfurls("C0HTALK", message.ts)) > sent, 30, "the unfurl redrawn again")
+    assert len(refused()) == 1  # the forgotten one was not tried again
+
+
+# ---------------------------------------------------------------------------------------------- Home, live
+
+
+def test_the_home_tab_follows_the_persons_actions_elsewhere(world: EventsWorld, sim: Account) -> None:
+    incident = sim.create_incident(name="pay ack from the channel", application="pay")
+    card = _card(world, "C0HPAY", incident)
+    view = world.open_home("U0ALICE")
+    assert incident in home_lists(view)["routes"]
+    assert "incident_ack" in str(_home_card(view.view, incident))
+    versions = len(world.workspace.homes.published("U0ALICE"))
+
+    body, _ = block_actions(world.workspace, card, "incident_ack", user="U0ALICE")
+    world.click(body)
+    wait_for(
+        lambda: [c for c in sim.calls_to("AcknowledgeIncidents") if incident in str(c.request)], 10, "the ack"
+    )
+    redrawn = world.home_after("U0ALICE", versions, "the Home tab republished after the channel click")
+    assert incident in home_lists(redrawn)["routes"]
+    assert "incident_ack" not in str(_home_card(redrawn.view, incident))  # acknowledged: no Ack button
+
+    versions = len(world.workspace.homes.published("U0ALICE"))
+    body, _, _ = slash_command(world.workspace, f"resolve {incident}", user="U0ALICE", channel="C0HPAY")
+    world.click(body)
+    redrawn = world.home_after("U0ALICE", versions, "the Home tab republished after the slash command")
+    assert incident not in home_lists(redrawn)["routes"]  # resolved: no longer open
+
+
+def _home_card(view: dict[str, Any], incident_id: str) -> list[dict[str, Any]]:
+    return [b for b in view["blocks"] if incident_id in incidents_on([b])]

@@ -29,4 +29,3 @@ def unfurl_blocks(
 ) -> dict[str, list[Block]]:
     """What `chat.unfurl` attaches to a pasted link of the incident: the compact card."""
     return {"blocks": compact_card(incident, team_url=team_url, slack_user_of=slack_user_of)}
-

@@ -212,7 +212,8 @@ def test_200_stalled_connections_neither_hold_threads_nor_stop_a_click(door: Doo
     assert door.click().status == 200
     threads_before, files_before = thread_count(pid), open_files(pid)
     with stalled_connections(door.bot.port, 200):
-        wait_for(lambda: open_files(pid) >= files_before + 200, 20, "the bot to accept the 200 connections")
+        # most of them accepted (other descriptors of the bot come and go meanwhile: a strict +200 is flaky)
+        wait_for(lambda: open_files(pid) >= files_before + 150, 20, "the bot to accept the 200 connections")
         threads_stalled = thread_count(pid)
         answer = door.click()
         assert answer.status == 200, answer

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 
 import grpc
 
@@ -21,6 +22,7 @@ from bot.coralogix.backend import (
     make_backend,
 )
 from bot.coralogix.calls import ApiKey, CallObserver
+from bot.coralogix.client import IncidentsClient, TimedEvents
 from bot.domain import (
     AggregationGroup,
     BatchResult,
@@ -118,6 +120,15 @@ class AutoBackend:
 
     def get_incident_events(self, incident_id: str, *, api_key: ApiKey | None = None) -> list[IncidentEvent]:
         return self._backend().get_incident_events(incident_id, api_key=api_key)
+
+    def list_timed_events(
+        self, start: datetime, end: datetime | None = None, *, api_key: ApiKey | None = None
+    ) -> TimedEvents | None:
+        """The detected backend's timed events (Incidents); None on Cases, whose events carry times."""
+        backend = self._backend()
+        if isinstance(backend, IncidentsClient):
+            return backend.list_timed_events(start, end, api_key=api_key)
+        return None
 
     def list_aggregations(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Literal, Protocol, runtime_checkable
 
 import grpc
@@ -15,7 +16,7 @@ import grpc
 from bot.coralogix.calls import ApiKey, CallObserver
 from bot.coralogix.cases_client import CasesClient
 from bot.coralogix.channel import open_channel
-from bot.coralogix.client import IncidentsClient
+from bot.coralogix.client import IncidentsClient, TimedEvents
 from bot.domain import (
     AggregationGroup,
     BatchResult,
@@ -114,6 +115,19 @@ class CoralogixBackend(Protocol):
     ) -> list[Incident]: ...
 
     def close_channel(self) -> None: ...
+
+
+@runtime_checkable
+class TimedEventSource(Protocol):
+    """A backend that reads many incidents' events with their times in one paged scan.
+
+    Incidents' ListIncidentEvents (GetIncidentEvents has no time); None when the API has no such read
+    (Cases events carry their times already). Not part of `CoralogixBackend`: only reports need it.
+    """
+
+    def list_timed_events(
+        self, start: datetime, end: datetime | None = None, *, api_key: ApiKey | None = None
+    ) -> TimedEvents | None: ...
 
 
 def make_backend(

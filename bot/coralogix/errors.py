@@ -28,6 +28,7 @@ _RPCS: dict[str, tuple[str, str]] = {
     "ListIncidents": (READ_PERMISSION, "list incidents"),
     "ListIncidentAggregations": (READ_PERMISSION, "count incidents"),
     "GetIncidentEvents": (READ_PERMISSION, "get the incident's events"),
+    "ListIncidentEvents": (READ_PERMISSION, "list incident events"),
     "GetFilterValues": (READ_PERMISSION, "get the filter values"),
     "AcknowledgeIncidents": ("incidents:acknowledge", "acknowledge"),
     "AssignIncidents": ("incidents:assign", "assign"),

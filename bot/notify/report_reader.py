@@ -3,19 +3,21 @@ events, read once per incident version and cached in the database.
 
 An incident's events are read again only when it changed since they were read (its last state update
 moved); a closed incident never changes, so its events are read once. The reads that are needed go out
-`workers` at a time (neither API has a batch read of several incidents' events).
+`workers` at a time (neither API has a batch read of several incidents' events). On Incidents, whose
+GetIncidentEvents has no times, the stale incidents' event times come from one paged ListIncidentEvents
+scan (from the oldest stale creation on), matched to their events by event id.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.coralogix.backend import CoralogixBackend
+from bot.coralogix.backend import CoralogixBackend, TimedEventSource
 from bot.domain import OPEN_STATUSES, Incident, IncidentFilter, Ordering, SortField
 from bot.reports.response_times import ResponseTimes, response_times
 from bot.reports.schedule import Period
@@ -127,13 +129,19 @@ class ReportReader:
             else:
                 stale.append(incident)
         fresh: list[CachedResponse] = []
-        for incident, times in zip(stale, self._pool.map(self._read_one, stale), strict=True):
+        stamps, complete = self._event_times(stale)
+
+        def read(incident: Incident) -> ResponseTimes | None:
+            return self._read_one(incident, stamps)
+
+        for incident, times in zip(stale, self._pool.map(read, stale), strict=True):
             counts.event_reads += 1
             if times is None:
                 counts.failed += 1
                 continue
             found[incident.id] = times
-            fresh.append(_to_row(incident, times))
+            if complete or not (times.ack_unknown or times.resolve_unknown):
+                fresh.append(_to_row(incident, times))  # a time a cut-short scan missed is looked for again
         if fresh:
             self._store.save_responses(fresh, self._clock())
         return found
@@ -152,12 +160,37 @@ class ReportReader:
         self.response_times(page.incidents, counts)
         return counts
 
-    def _read_one(self, incident: Incident) -> ResponseTimes | None:
+    def _event_times(self, incidents: Sequence[Incident]) -> tuple[dict[str, datetime], bool]:
+        """When each event of these incidents happened, by event id, where the API can say (Incidents'
+        ListIncidentEvents, one paged scan from the oldest creation on); empty when it cannot. The flag is
+        False when the scan failed or was cut short (what it missed is then not cached)."""
+        starts = [incident.created_at for incident in incidents if incident.created_at is not None]
+        if not starts or not isinstance(self._client, TimedEventSource):
+            return {}, True
+        try:
+            found = self._client.list_timed_events(min(starts))
+        except Exception as exc:  # without the times the events' own (Cases) or the incident's are used
+            log.warning("could not list the incidents' timed events: %s", exc)
+            return {}, False
+        if found is None:
+            return {}, True
+        if not found.complete:
+            log.warning(
+                "listed only the first %d timed incident events; the rest stay untimed", len(found.events)
+            )
+        return {event.id: event.at for event in found.events if event.at is not None}, found.complete
+
+    def _read_one(self, incident: Incident, stamps: Mapping[str, datetime]) -> ResponseTimes | None:
         try:
             events = self._client.get_incident_events(incident.id)
         except Exception as exc:  # one unreadable history leaves that incident out, not the report
             log.warning("could not read the events of %s: %s", incident.id, exc)
             return None
+        if stamps:
+            events = [
+                replace(event, at=stamps[event.id]) if event.at is None and event.id in stamps else event
+                for event in events
+            ]
         return response_times(incident, events)
 
     def report(

@@ -211,6 +211,20 @@ def test_get_incident_events(client, sim, shop):
     assert sim.calls_to("GetIncidentEvents")[-1].request.incident_id.value == shop["critical"]
 
 
+def test_list_timed_events_pages_and_carries_times(client, sim):
+    start = datetime.now(UTC) - timedelta(hours=7)
+    ids = sim.generate(30, lifecycle=True)
+    listed = client.list_timed_events(start, page_size=7)
+    assert listed.complete
+    expected = {event.id.value for incident_id in ids for event in sim.events(incident_id)}
+    assert {event.id for event in listed.events} == expected and len(listed.events) == len(expected)
+    times = [event.at for event in listed.events]
+    assert None not in times and times == sorted(times)  # type: ignore[type-var]
+    assert len(sim.calls_to("ListIncidentEvents")) == -(-len(expected) // 7)
+    bounded = client.list_timed_events(start, page_size=7, max_pages=2)
+    assert not bounded.complete and len(bounded.events) == 14
+
+
 def test_events_of_an_unknown_incident(client):
     with pytest.raises(IncidentNotFoundError) as caught:
         client.get_incident_events("nope")

@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 
 from bot.coralogix.pb import incidents_service_pb2 as pb
 from bot.coralogix.pb import incidents_service_pb2_grpc
+from bot.sandbox.coralogix import event_list
 from bot.sandbox.coralogix.accounts import ACKNOWLEDGE, ASSIGN, CLOSE, READ, ApiKey
 from bot.sandbox.coralogix.bookkeeping import RecordedCall
 from bot.sandbox.coralogix.errors import InvalidRequest, NotImplementedRpc, SandboxError
@@ -273,6 +274,15 @@ class IncidentsServicer(
 
         return self._serve("GetIncidentEvents", request, context, handle)
 
+    def ListIncidentEvents(
+        self, request: pb.ListIncidentEventsRequest, context: Any
+    ) -> pb.ListIncidentEventsResponse:
+        def handle(key: ApiKey, req: pb.ListIncidentEventsRequest) -> pb.ListIncidentEventsResponse:
+            items, total, next_token = event_list.list_events(self._sim.stamped_events(), req)
+            return pb.ListIncidentEventsResponse(items=items, pagination=_pagination(total, next_token))
+
+        return self._serve("ListIncidentEvents", request, context, handle)
+
     # ------------------------------------------------------------ actions (attributed to the key's owner)
 
     def AssignIncidents(self, request: pb.AssignIncidentsRequest, context: Any) -> pb.AssignIncidentsResponse:
@@ -349,11 +359,6 @@ class IncidentsServicer(
         self, request: pb.GetIncidentUsingCorrelationKeyRequest, context: Any
     ) -> pb.GetIncidentUsingCorrelationKeyResponse:
         self._unimplemented("GetIncidentUsingCorrelationKey", request, context)
-
-    def ListIncidentEvents(
-        self, request: pb.ListIncidentEventsRequest, context: Any
-    ) -> pb.ListIncidentEventsResponse:
-        self._unimplemented("ListIncidentEvents", request, context)
 
     def ListIncidentEventsTotalCount(
         self, request: pb.ListIncidentEventsTotalCountRequest, context: Any

@@ -95,6 +95,8 @@ class SimulatedCoralogix(SimulatedAccount):
         key gets PERMISSION_DENIED for them (it may still read, resolve and close). On by default, as on the
         real service."""
         self._records: dict[str, IncidentRecord] = {}
+        self._event_log: list[tuple[datetime, str, Event]] = []
+        """Every event as (stamp, incident id, event), in stamp order (stamps only go forward)."""
         self._views: dict[str, query.SortedView] = {}
         self.faults = FaultInjector()
 
@@ -157,11 +159,11 @@ class SimulatedCoralogix(SimulatedAccount):
                 meta_labels=list(content.meta_labels),
             )
             payload = upsert_state_payload(Upsert.UPSERT_INCIDENT_STATE_TYPE_TRIGGERED, muted, self._new_id())
-            record.history.append(
-                new_event(
-                    self._new_id(), EvType.INCIDENT_EVENT_TYPE_OPEN, Actor.system(), upsert_state=payload
-                )
+            opening = new_event(
+                self._new_id(), EvType.INCIDENT_EVENT_TYPE_OPEN, Actor.system(), upsert_state=payload
             )
+            record.history.append(opening)
+            self._event_log.append((stamp, record.id, opening))
             self._records[record.id] = record
             self._reposition(record)
             return record.id
@@ -356,6 +358,7 @@ class SimulatedCoralogix(SimulatedAccount):
                 event = change(record, stamp)
                 if event is not None:
                     record.history.append(event)
+                    self._event_log.append((stamp, record.id, event))
                     record.last_state_update_time = stamp
                     record.last_state_update_key = self._new_id()
                     self._reposition(record)
@@ -384,6 +387,12 @@ class SimulatedCoralogix(SimulatedAccount):
                 copy.CopyFrom(event)
                 copies.append(copy)
             return copies
+
+    def stamped_events(self) -> list[tuple[datetime, str, Event]]:
+        """Every incident's events as (when, incident id, event), oldest first; the events are the
+        simulator's own (copy one before handing it out)."""
+        with self._lock:
+            return list(self._event_log)
 
     def batch_get(self, incident_ids: Sequence[str]) -> tuple[dict[str, incident_pb2.Incident], list[str]]:
         """(found by id, ids not found in request order)."""

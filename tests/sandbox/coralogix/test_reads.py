@@ -151,7 +151,6 @@ def test_filter_values_count_what_the_filter_keeps(sim: SimulatedCoralogix, stub
         ("AcknowledgeIncidentByEventId", pb.AcknowledgeIncidentByEventIdRequest()),
         ("ResolveIncidentByEventId", pb.ResolveIncidentByEventIdRequest()),
         ("GetIncidentUsingCorrelationKey", pb.GetIncidentUsingCorrelationKeyRequest()),
-        ("ListIncidentEvents", pb.ListIncidentEventsRequest()),
         ("ListIncidentEventsTotalCount", pb.ListIncidentEventsTotalCountRequest()),
         ("ListIncidentEventsFilterValues", pb.ListIncidentEventsFilterValuesRequest()),
     ],

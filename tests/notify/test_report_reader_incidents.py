@@ -1,0 +1,80 @@
+"""On Incidents a report's response times come from ListIncidentEvents' event times (GetIncidentEvents
+has none), against the simulated IncidentsService over a real socket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.coralogix.backend import make_backend
+from bot.coralogix.channel import open_channel
+from bot.notify.report_reader import ReadCounts, ReportReader
+from bot.reports.schedule import Period
+from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
+from bot.store import Store
+
+T0 = datetime(2026, 12, 7, 8, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, minutes: float) -> None:
+        self.now = T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
+    opened.create_schema()
+    yield opened
+    opened.close()
+
+
+def test_incidents_mtta_comes_from_the_listed_event_times(store: Store) -> None:
+    clock = Clock()
+    sim = SimulatedCoralogix(seed=3, clock=clock)
+    # a: opened 08:00, acknowledged 08:04, resolved 08:30;
+    # b: opened 08:02, acknowledged 08:10, resolved 08:40.
+    # Neither acknowledgement is an incident's first or latest event, so only the event times tell them.
+    a = sim.create_incident(name="a", created_at=T0)
+    clock.at(2)
+    b = sim.create_incident(name="b", created_at=T0 + timedelta(minutes=2))
+    clock.at(4)
+    sim.acknowledge(a, "alice@example.com")
+    clock.at(10)
+    sim.acknowledge(b, "bob@example.com")
+    clock.at(30)
+    sim.resolve(a, "alice@example.com")
+    clock.at(40)
+    sim.resolve(b, "bob@example.com")
+    clock.at(60)
+
+    running = start_coralogix_sandbox(sim)
+    client = make_backend("incidents", open_channel(running.address, insecure=True), "cx-team-key")
+    reader = ReportReader(client=client, store=store, clock=clock)
+    try:
+        counts = ReadCounts()
+        report = reader.report(None, Period(T0 - timedelta(hours=1), T0 + timedelta(hours=1)), counts=counts)
+        # hand-computed: TTA 4 and 8 minutes (mean 6); TTR 30 and 38 minutes (mean 34)
+        assert report.responses.mtta.mean == timedelta(minutes=6)
+        assert report.responses.mttr.mean == timedelta(minutes=34)
+        assert counts.event_reads == 2
+        assert len(sim.calls_to("ListIncidentEvents")) == 1
+        # the cache keeps the times: nothing is read again, neither events nor their times
+        again = ReadCounts()
+        cached = reader.report(None, Period(T0 - timedelta(hours=1), T0 + timedelta(hours=1)), counts=again)
+        assert (again.event_reads, again.cached) == (0, 2)
+        assert cached.responses.mtta.mean == timedelta(minutes=6)
+        assert len(sim.calls_to("ListIncidentEvents")) == 1
+    finally:
+        reader.close()
+        client.close_channel()
+        running.stop()

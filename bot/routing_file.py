@@ -164,7 +164,7 @@ class RouteMatch(_FileModel):
 
 
 class Reminder(_FileModel):
-    """`remind:` of a route: nudge about unacknowledged incidents (parsed; see the README for status)."""
+    """`remind:` of a route: nudge about incidents nobody acknowledged (bot/reminders)."""
 
     after: int
     every: int | None = None
@@ -183,7 +183,7 @@ class Reminder(_FileModel):
 
 
 class ReportSchedule(_FileModel):
-    """`report:` of a route: when the shift report is due (parsed; see the README for status)."""
+    """`report:` of a route: when its shift report is due (bot/reports, notify/report_job.py)."""
 
     at: str
     tz: str = "UTC"

@@ -57,6 +57,11 @@ class Metrics:
         self.outbox_pending = Gauge(
             "incidentbot_outbox_pending", "Slack work waiting to be retried", registry=r
         )
+        self.thread_lines_folded = Counter(
+            "incidentbot_thread_lines_folded",
+            "Thread lines of closed incidents shown on their card: the channel's pace kept them waiting",
+            registry=r,
+        )
         self.slack_dropped = Counter(
             "incidentbot_slack_dropped",
             "Slack work given up: refused for good, or too old to matter",

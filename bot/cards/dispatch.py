@@ -7,7 +7,8 @@ work goes first: card and digest updates (chat.update, not paced by Slack's post
 card is redrawn once with its latest state), then new cards of critical and error incidents, then other
 new cards and digests, then thread replies (the replies waiting for one card go as one). A new message
 goes only when the channel's pace allows it (`SlackGateway.post_ready_in`); a 429 holds the channel for
-its Retry-After.
+its Retry-After. Thread lines of a closed incident that have waited `FOLD_AFTER` go on its card instead
+(`OutboxWorker.fold`): when the pace cannot carry a channel's load, what is over does not queue for ever.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.cards.outbox import OutboxWorker
 from bot.cards.work import EDITS, THREADS
@@ -31,6 +33,8 @@ IDLE_WAIT = 0.2
 """Seconds a worker with nothing to do waits before looking again (or less, when woken)."""
 LOOK_EVERY = 0.1
 """The workers together read which channels have due work at most this often (unless woken)."""
+FOLD_AFTER = timedelta(seconds=30)
+"""How long a closed incident's thread lines wait for the channel's pace before they go on its card."""
 COUNT_EVERY = 1.0
 """The queue's depth per channel (a metric, /readyz) is counted at most this often."""
 
@@ -45,6 +49,7 @@ class Dispatcher:
         metrics: Metrics,
         may_send: Callable[[], bool],
         workers: int = WORKERS,
+        fold_after: timedelta = FOLD_AFTER,
     ) -> None:
         self._outbox = outbox
         self._store = store
@@ -52,6 +57,7 @@ class Dispatcher:
         self._metrics = metrics
         self._may_send = may_send
         self._workers = workers
+        self._fold_after = fold_after
         self._lock = threading.Lock()
         self._busy: set[str] = set()
         self._turns: deque[str] = deque()  # channels with due work, in round-robin order
@@ -147,8 +153,9 @@ class Dispatcher:
         self._metrics.outbox_pending.set(sum(depth.values()))
 
     def _serve(self, channel: str) -> None:
-        """One turn of a channel: every due edit, then one new message (its most urgent due work)."""
+        """One turn of a channel: every due edit and fold, then one new message (its most urgent due work)."""
         self._outbox.process(self._outbox.claim(channel, EDITS))
+        self._outbox.fold(self._outbox.claim_closed_waiting(channel, self._fold_after))
         for priority in range(EDITS + 1, THREADS + 1):
             if self._gateway.post_ready_in(channel) > 0:
                 return

@@ -15,6 +15,7 @@ from bot.cards.lanes import run_lanes
 from bot.cards.routing import Routes
 from bot.cards.sender import CardSender
 from bot.cards.work import (
+    THREADS,
     PostCard,
     PostDigest,
     ThreadReply,
@@ -87,6 +88,71 @@ class OutboxWorker:
             limit=limit,
             lock_seconds=self._lock_seconds,
         )
+
+    def claim_closed_waiting(self, channel: str, waited: timedelta) -> list[OutboxItem]:
+        """A channel's thread lines that have waited longer than `waited` for incidents now closed."""
+        now = self._clock()
+        return self._store.claim_closed_waiting(
+            channel, now, priority=THREADS, queued_before=now - waited, lock_seconds=self._lock_seconds
+        )
+
+    def fold(self, items: list[OutboxItem]) -> int:
+        """Put claimed thread lines of closed incidents on their cards (one chat.update each, which Slack's
+        posting pace does not hold back) instead of replying; returns how many items were done.
+
+        When Slack's pace cannot carry a channel's load, the lines of incidents that are over would wait
+        behind the living ones for ever, and their rows with them; folded, the incident's record in Slack
+        is whole and its rows can go.
+        """
+        lines: dict[str, list[str]] = defaultdict(list)
+        folded: dict[str, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            try:
+                work = from_outbox(item)
+            except UnknownWorkError as exc:
+                self._drop(item, "unknown", str(exc))
+                continue
+            if not isinstance(work, ThreadReply) or work.incident_id is None:
+                self._reschedule(item, "not a thread line of an incident: not folded")
+                continue
+            lines[work.incident_id].extend(work.lines)
+            folded[work.incident_id].append(item)
+        if not folded:
+            return 0
+        try:
+            incidents = self._sender.client.batch_get_incidents(sorted(folded)).found
+        except CoralogixError as exc:
+            for batch in folded.values():
+                for item in batch:
+                    self._reschedule(item, f"Coralogix: {exc}")
+            return 0
+        return sum(
+            self._fold_one(batch, incidents.get(incident_id), lines[incident_id])
+            for incident_id, batch in folded.items()
+        )
+
+    def _fold_one(self, items: list[OutboxItem], incident: Incident | None, lines: list[str]) -> int:
+        channel = items[0].channel
+        message = self._store.message(items[0].incident_id or "", channel)
+        if incident is None or message is None or not message.ts:
+            for item in items:
+                self._drop(item, "no_card", "no card left to show the lines on")
+            return 0
+        try:
+            self._sender.update_card(incident, message, defer=False, folded=lines)
+        except SlackPermanentError as exc:
+            for item in items:
+                self._drop(item, exc.error, str(exc))
+            return 0
+        except SlackError as exc:
+            for item in items:
+                self._reschedule(item, str(exc), exc)
+            return 0
+        for item in items:
+            self._store.complete(item.id)
+        self._metrics.thread_lines_folded.inc(len(lines))
+        log.info("%d thread lines of closed %s put on its card in %s", len(lines), incident.id, channel)
+        return len(items)
 
     def process(self, items: list[OutboxItem]) -> int:
         """Send claimed items of one channel, in order; thread replies waiting for the same card go as one

@@ -69,9 +69,14 @@ class CardSender:
     # -- rendering -------------------------------------------------------------------------------
 
     def card(
-        self, incident: Incident, mentions: Sequence[str] = (), *, in_room: bool = False
+        self,
+        incident: Incident,
+        mentions: Sequence[str] = (),
+        *,
+        in_room: bool = False,
+        folded: Sequence[str] = (),
     ) -> MessagePayload:
-        """The live card; `in_room` draws it as in the incident's war room."""
+        """The live card; `in_room` draws it as in the incident's war room, with `folded` thread lines."""
         return incident_card(
             incident,
             team_url=self._team_url,
@@ -79,6 +84,7 @@ class CardSender:
             mentions=mentions,
             now=self._clock(),
             in_room=in_room,
+            folded=folded,
         )
 
     def digest(self, incidents: Sequence[Incident]) -> MessagePayload:
@@ -108,11 +114,15 @@ class CardSender:
         self._metrics.incidents_posted.inc()
         return True
 
-    def update_card(self, incident: Incident, message: MessageRow, *, defer: bool = True) -> bool:
+    def update_card(
+        self, incident: Incident, message: MessageRow, *, defer: bool = True, folded: Sequence[str] = ()
+    ) -> bool:
+        """Redraw the card with the incident's state (and `folded` thread lines, see `OutboxWorker.fold`)."""
         assert message.ts is not None
         try:
             room = message.kind is MessageKind.ROOM
-            self.gateway.update_message(message.channel, message.ts, self.card(incident, in_room=room))
+            card = self.card(incident, in_room=room, folded=folded)
+            self.gateway.update_message(message.channel, message.ts, card)
         except SlackError as exc:
             if not defer:
                 raise

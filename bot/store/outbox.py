@@ -15,6 +15,7 @@ from sqlalchemy.engine import Row
 
 from bot.store.base import StoreBase, utcnow
 from bot.store.rows import NewOutboxItem, OutboxItem, OutboxKind
+from bot.store.tables import incident_snapshots
 from bot.store.tables import outbox as t
 
 DEFAULT_LOCK_SECONDS = 120.0
@@ -108,6 +109,33 @@ class OutboxQueries(StoreBase):
         if incident_id is not None:
             due = due.where(t.c.incident_id == incident_id)
         due = due.order_by(t.c.id).limit(limit)
+        return self._claim(due, now, lock_seconds)
+
+    def claim_closed_waiting(
+        self,
+        channel: str,
+        now: datetime,
+        *,
+        priority: int,
+        queued_before: datetime,
+        limit: int = 200,
+        lock_seconds: float = DEFAULT_LOCK_SECONDS,
+    ) -> list[OutboxItem]:
+        """Claim a channel's due items of one priority queued before `queued_before` for incidents the bot
+        last saw closed, oldest first (the thread lines `OutboxWorker.fold` puts on the card instead)."""
+        closed = select(incident_snapshots.c.incident_id).where(incident_snapshots.c.closed.is_(True))
+        due = (
+            select(t.c.id)
+            .where(
+                t.c.channel == channel,
+                t.c.priority == priority,
+                t.c.next_attempt_at <= now,
+                t.c.created_at < queued_before,
+                t.c.incident_id.in_(closed),
+            )
+            .order_by(t.c.id)
+            .limit(limit)
+        )
         return self._claim(due, now, lock_seconds)
 
     def _claim(self, due: Select[tuple[int]], now: datetime, lock_seconds: float) -> list[OutboxItem]:

@@ -58,10 +58,12 @@ def incident_card(
     now: datetime | None = None,
     rendering: str | None = None,
     in_room: bool = False,
+    folded: Sequence[str] = (),
 ) -> MessagePayload:
     """The live card of one incident; `mentions` go on the first post only, `now` stamps "Updated".
 
     `in_room`: the card in the incident's war room (no "War room" button; "Archive room" once closed).
+    `folded`: thread lines of a closed incident that Slack's pace kept from its thread, shown on the card.
 
     `rendering` goes into the actions block's `block_id`: a fresh one when None (what Slack wants on
     every update); `""` draws the same card every time (for a fingerprint).
@@ -82,10 +84,31 @@ def incident_card(
         _card_actions(incident, team_url, new_rendering() if rendering is None else rendering, in_room),
         context(card_footer(incident, now)),
     ]
+    if folded:
+        blocks.append(context(folded_lines(folded)))
     text = fallback_text(incident)
     if mention_line:
         text = truncate(f"{mention_line} {text}", FALLBACK_TEXT_LIMIT)
     return MessagePayload(text=text, blocks=blocks, metadata=incident_metadata(incident))
+
+
+FOLDED_INTRO = "Not posted in the thread (the channel was busy):"
+
+
+def folded_lines(lines: Sequence[str]) -> str:
+    """The folded lines under their intro; the newest kept when they do not all fit."""
+    kept = [line.strip() for line in lines if line.strip()]
+    room = MAX_SECTION_TEXT - len(FOLDED_INTRO) - 40
+    shown: list[str] = []
+    size = 0
+    for line in reversed([truncate(line, MAX_SECTION_TEXT // 4) for line in kept]):
+        size += len(line) + 1
+        if size > room:
+            break
+        shown.insert(0, line)
+    earlier = len(kept) - len(shown)
+    head = [FOLDED_INTRO] + ([f"… {earlier} earlier"] if earlier else [])
+    return "\n".join(head + shown)
 
 
 def fallback_text(incident: Incident) -> str:

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
+from bench.stand_ins import StandIn, stand_in, take_orders  # noqa: E402
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN  # noqa: E402
 from tests.e2e.attacks import (  # noqa: E402
     MIB,
@@ -55,14 +56,13 @@ CHANNEL = "C0INCIDENTS"
 # ------------------------------------------------------------------------------------ the stand-ins
 
 
-def serve_coralogix(port: int, ready: Event, stop: Event) -> None:
+def serve_coralogix(port: int, orders: Connection, stop: Event) -> None:
     from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 
     sim = SimulatedCoralogix(seed=5)
     sim.create_incident(name="front door bench", severity="error", application="front")
     with start_coralogix_sandbox(sim, port=port):
-        ready.set()
-        stop.wait()
+        take_orders(orders, stop)
 
 
 def serve_slack(port: int, orders: Connection, stop: Event) -> None:
@@ -71,15 +71,13 @@ def serve_slack(port: int, orders: Connection, stop: Event) -> None:
     from tests.e2e.slack_requests import block_actions
 
     workspace = SlackWorkspace.with_defaults()
+
+    def click(_order: object) -> bytes:
+        cards = [m for m in workspace.messages(CHANNEL) if m.metadata]
+        return block_actions(workspace, cards[0], "incident_details", user="U0ALICE")[0] if cards else b""
+
     with start_slack_sandbox(workspace, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            orders.recv()
-            cards = [m for m in workspace.messages(CHANNEL) if m.metadata]
-            body = block_actions(workspace, cards[0], "incident_details", user="U0ALICE")[0] if cards else b""
-            orders.send(body)
+        take_orders(orders, stop, click)
 
 
 def stall(port: int, count: int, ready: Event, stop: Event, report: Any) -> None:
@@ -142,13 +140,12 @@ class Figures:
 class Clicker:
     """Asks the Slack sandbox (another process) for a click on the card, sends it, times the answer."""
 
-    def __init__(self, orders: Connection, url: str) -> None:
-        self._orders = orders
+    def __init__(self, slack: StandIn, url: str) -> None:
+        self._slack = slack
         self._sender = SlackSender(url)
 
     def body(self) -> bytes:
-        self._orders.send("click")
-        body: bytes = self._orders.recv()
+        body: bytes = self._slack.ask("click")
         return body
 
     def click(self) -> float:
@@ -211,40 +208,29 @@ def attack(args: argparse.Namespace, spawn: Any, bot: BotProcess, clicker: Click
 
 def run(args: argparse.Namespace) -> Figures:
     spawn = mp.get_context("spawn")
-    stop_services, coralogix_ready = spawn.Event(), spawn.Event()
-    coralogix_port, slack_port, bot_port = free_port(), free_port(), free_port()
-    coralogix = spawn.Process(target=serve_coralogix, args=(coralogix_port, coralogix_ready, stop_services))
-    orders, slack_end = spawn.Pipe()
-    slack = spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop_services))
-    coralogix.start()
-    slack.start()
+    bot_port = free_port()
     out = Figures()
-    try:
-        if not coralogix_ready.wait(30) or orders.recv() != "ready":
-            raise SystemExit("the stand-ins did not start")
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            running_bot(
-                bot_settings(Path(tmp), coralogix_port, slack_port, bot_port), Path(tmp) / "bot.log"
-            ) as bot,
-        ):
-            pid = bot.process.pid
-            clicker = Clicker(orders, bot.url + "/slack/events")
-            wait_for(clicker.body, 30, "the incident card")
-            clicker.click()  # Bolt's first request runs auth.test once: keep it out of the figures
-            out.calm = [clicker.click() for _ in range(args.clicks)]
-            out.rss_before, out.threads_before = rss_kib(pid), thread_count(pid)
-            out.files_before = out.files_max = open_files(pid)
-            out.threads_max = out.threads_before
-            attack(args, spawn, bot, clicker, out)
-            out.rss_after = rss_kib(pid)
-            out.after = [clicker.click() for _ in range(args.clicks)]
-            lines = bot.log().splitlines()
-            out.troubles = [line for line in lines if not line.startswith("{") or '"level": "error"' in line]
-    finally:
-        stop_services.set()
-        coralogix.join(10)
-        slack.join(10)
+    with (
+        stand_in(serve_coralogix) as coralogix,
+        stand_in(serve_slack) as slack,
+        tempfile.TemporaryDirectory() as tmp,
+        running_bot(
+            bot_settings(Path(tmp), coralogix.port, slack.port, bot_port), Path(tmp) / "bot.log"
+        ) as bot,
+    ):
+        pid = bot.process.pid
+        clicker = Clicker(slack, bot.url + "/slack/events")
+        wait_for(clicker.body, 30, "the incident card")
+        clicker.click()  # Bolt's first request runs auth.test once: keep it out of the figures
+        out.calm = [clicker.click() for _ in range(args.clicks)]
+        out.rss_before, out.threads_before = rss_kib(pid), thread_count(pid)
+        out.files_before = out.files_max = open_files(pid)
+        out.threads_max = out.threads_before
+        attack(args, spawn, bot, clicker, out)
+        out.rss_after = rss_kib(pid)
+        out.after = [clicker.click() for _ in range(args.clicks)]
+        lines = bot.log().splitlines()
+        out.troubles = [line for line in lines if not line.startswith("{") or '"level": "error"' in line]
     return out
 
 

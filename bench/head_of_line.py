@@ -14,13 +14,13 @@ p95 and max, against the goal of one poll interval plus one second, and how long
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import statistics
 import sys
 import tempfile
 import time
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
+from bench.stand_ins import StandIn, stand_in, take_orders  # noqa: E402
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN  # noqa: E402
 from tests.e2e.harness import SIGNING_SECRET, free_port, polls_done, running_bot, wait_for, write_config  # noqa: E402
 
@@ -42,60 +43,56 @@ PACE_GAP = 0.9
 PEOPLE = ("alice@example.com", "bob@example.com", "carol@example.com")
 
 
-def serve_coralogix(port: int, orders: Connection, stop: Any) -> None:
+def serve_coralogix(port: int, orders: Connection, stop: Event) -> None:
     """The simulated IncidentsService; creates incidents and changes them on order, says when."""
     from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 
     sim = SimulatedCoralogix(seed=31)
+
+    def obey(order: tuple[Any, ...]) -> object:
+        what, *args = order
+        if what == "create":
+            app, severity, count = args
+            return [
+                (sim.create_incident(application=app, severity=severity), time.time()) for _ in range(count)
+            ]
+        ids, round_ = args  # "change"
+        for incident_id in ids:
+            if round_ % 4 == 3:
+                sim.unassign(incident_id, by="dave@example.com")
+            else:
+                sim.assign(incident_id, PEOPLE[round_ % 3], by="dave@example.com")
+        return len(ids)
+
     with start_coralogix_sandbox(sim, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            order, *args = orders.recv()
-            if order == "create":
-                app, severity, count = args
-                made = [
-                    (sim.create_incident(application=app, severity=severity), time.time())
-                    for _ in range(count)
-                ]
-                orders.send(made)
-            elif order == "change":
-                ids, round_ = args
-                for incident_id in ids:
-                    if round_ % 4 == 3:
-                        sim.unassign(incident_id, by="dave@example.com")
-                    else:
-                        sim.assign(incident_id, PEOPLE[round_ % 3], by="dave@example.com")
-                orders.send(len(ids))
+        take_orders(orders, stop, obey)
 
 
-def serve_slack(port: int, orders: Connection, stop: Any) -> None:
+def serve_slack(port: int, orders: Connection, stop: Event) -> None:
     """The Slack sandbox enforcing the pace; on order, a channel's cards (incident id -> ts), thread lines."""
     from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
     workspace = SlackWorkspace.with_defaults()
     workspace.faults.enforce_channel_pacing(per_second=1 / PACE_GAP, burst=1)
+
+    def shown(channel: str) -> tuple[dict[str, float], int]:
+        cards: dict[str, float] = {}
+        for message in workspace.messages(channel):
+            payload = (message.metadata or {}).get("event_payload") or {}
+            if "incident_id" in payload and message.thread_ts in (None, message.ts):
+                cards.setdefault(str(payload["incident_id"]), float(message.ts))
+        lines = sum(  # thread lines sent, merged into one reply or not
+            len(str(call.params.get("text") or "").splitlines())
+            for call in workspace.calls
+            if call.method == "chat.postMessage"
+            and call.ok
+            and call.params.get("channel") == channel
+            and call.params.get("thread_ts")
+        )
+        return cards, lines
+
     with start_slack_sandbox(workspace, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            channel = orders.recv()
-            cards: dict[str, float] = {}
-            for message in workspace.messages(channel):
-                payload = (message.metadata or {}).get("event_payload") or {}
-                if "incident_id" in payload and message.thread_ts in (None, message.ts):
-                    cards.setdefault(str(payload["incident_id"]), float(message.ts))
-            lines = sum(  # thread lines sent, merged into one reply or not
-                len(str(call.params.get("text") or "").splitlines())
-                for call in workspace.calls
-                if call.method == "chat.postMessage"
-                and call.ok
-                and call.params.get("channel") == channel
-                and call.params.get("thread_ts")
-            )
-            orders.send((cards, lines))
+        take_orders(orders, stop, shown)
 
 
 def bot_settings(tmp: Path, coralogix_port: int, slack_port: int) -> dict[str, str]:
@@ -124,7 +121,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def drive(cx: Connection, a_ids: list[str], args: argparse.Namespace) -> dict[str, float]:
+def drive(cx: StandIn, a_ids: list[str], args: argparse.Namespace) -> dict[str, float]:
     """Rounds of changes in A (one per incident, half a second apart) while B's incidents come one by one;
     returns when each of B's incidents was created (wall clock)."""
     rounds = -(-args.changes // len(a_ids))
@@ -134,12 +131,10 @@ def drive(cx: Connection, a_ids: list[str], args: argparse.Namespace) -> dict[st
     while next_b < args.b_incidents or round_ < rounds:
         now = time.monotonic() - started
         if round_ < rounds and now >= round_ * 0.5:
-            cx.send(("change", a_ids[: min(len(a_ids), args.changes - round_ * len(a_ids))], round_))
-            cx.recv()
+            cx.ask(("change", a_ids[: min(len(a_ids), args.changes - round_ * len(a_ids))], round_))
             round_ += 1
         if next_b < args.b_incidents and now >= next_b * gap:
-            cx.send(("create", "search", "error", 1))
-            [(incident_id, at)] = cx.recv()
+            [(incident_id, at)] = cx.ask(("create", "search", "error", 1))
             b_created[incident_id] = at
             next_b += 1
         time.sleep(0.05)
@@ -154,53 +149,39 @@ def main() -> int:
     parser.add_argument("--spread", type=float, default=60.0)
     args = parser.parse_args()
 
-    spawn = mp.get_context("spawn")
-    stop = spawn.Event()
-    coralogix_port, slack_port = free_port(), free_port()
-    cx, cx_end = spawn.Pipe()
-    slack, slack_end = spawn.Pipe()
-    processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, cx_end, stop)),
-        spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop)),
-    ]
-    for process in processes:
-        process.start()
+    with (
+        stand_in(serve_coralogix) as cx,
+        stand_in(serve_slack) as slack,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
 
-    def cards(channel: str) -> tuple[dict[str, float], int]:
-        slack.send(channel)
-        return slack.recv()  # type: ignore[no-any-return]
+        def cards(channel: str) -> tuple[dict[str, float], int]:
+            return slack.ask(channel)  # type: ignore[no-any-return]
 
-    try:
-        if cx.recv() != "ready" or slack.recv() != "ready":
-            raise SystemExit("the stand-ins did not start")
-        with tempfile.TemporaryDirectory() as tmp:
-            env = bot_settings(Path(tmp), coralogix_port, slack_port)
-            with running_bot(env, Path(tmp) / "bot.log") as bot:
-                wait_for(lambda: polls_done(bot) >= 1, 60, "the first poll")
-                cx.send(("create", "shop", "warning", args.a_incidents))
-                a_ids = [incident_id for incident_id, _at in cx.recv()]
-                wait_for(lambda: len(cards(A)[0]) >= len(a_ids), 300, "A's first cards")
-                print(f"A has its {len(a_ids)} cards; now {args.changes} changes in A and new incidents in B")
-                churn_started = time.monotonic()
-                _, lines_before = cards(A)
-                b_created = drive(cx, a_ids, args)
-                b_cards = wait_for(
-                    lambda: (found := cards(B)[0]) and set(b_created) <= set(found) and found,
-                    900,
-                    "every card in B",
-                )
-                wait_for(
-                    lambda: cards(A)[1] - lines_before >= args.changes,
-                    900,
-                    "A's thread lines",
-                    interval=0.5,
-                )
-                a_drained = time.monotonic() - churn_started
-                polls = polls_done(bot)
-    finally:
-        stop.set()
-        for process in processes:
-            process.join(10)
+        env = bot_settings(Path(tmp), cx.port, slack.port)
+        with running_bot(env, Path(tmp) / "bot.log") as bot:
+            wait_for(lambda: polls_done(bot) >= 1, 60, "the first poll")
+            a_ids = [
+                incident_id for incident_id, _at in cx.ask(("create", "shop", "warning", args.a_incidents))
+            ]
+            wait_for(lambda: len(cards(A)[0]) >= len(a_ids), 300, "A's first cards")
+            print(f"A has its {len(a_ids)} cards; now {args.changes} changes in A and new incidents in B")
+            churn_started = time.monotonic()
+            _, lines_before = cards(A)
+            b_created = drive(cx, a_ids, args)
+            b_cards = wait_for(
+                lambda: (found := cards(B)[0]) and set(b_created) <= set(found) and found,
+                900,
+                "every card in B",
+            )
+            wait_for(
+                lambda: cards(A)[1] - lines_before >= args.changes,
+                900,
+                "A's thread lines",
+                interval=0.5,
+            )
+            a_drained = time.monotonic() - churn_started
+            polls = polls_done(bot)
 
     latencies = [b_cards[i] - at for i, at in b_created.items()]
     print(

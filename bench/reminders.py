@@ -17,7 +17,6 @@ Slack answered, and how many reminders were posted more than once (duplicates).
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from collections import Counter
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
+from bench.stand_ins import StandIn, stand_in, take_orders  # noqa: E402
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN  # noqa: E402
 from tests.e2e.harness import SIGNING_SECRET, free_port, running_bot, write_config  # noqa: E402
 from tests.pg import fresh_postgres_url, postgres_problem  # noqa: E402
@@ -57,24 +58,23 @@ def routes(remind: bool) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ the stand-ins
 
 
-def serve_coralogix(port: int, orders: Connection, stop: Any) -> None:
+def serve_coralogix(port: int, orders: Connection, stop: Event) -> None:
     """The simulated IncidentsService; on order, opens `count` incidents that began an hour ago."""
     from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 
     sim = SimulatedCoralogix(seed=23)
+
+    def open_incidents(count: int) -> int:
+        began = datetime.now(UTC) - timedelta(hours=1)
+        for n in range(count):
+            sim.create_incident(application=APPS[n % len(APPS)], severity="error", created_at=began)
+        return count
+
     with start_coralogix_sandbox(sim, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            count = int(orders.recv())
-            began = datetime.now(UTC) - timedelta(hours=1)
-            for n in range(count):
-                sim.create_incident(application=APPS[n % len(APPS)], severity="error", created_at=began)
-            orders.send(count)
+        take_orders(orders, stop, lambda count: open_incidents(int(count)))
 
 
-def serve_slack(port: int, orders: Connection, stop: Any) -> None:
+def serve_slack(port: int, orders: Connection, stop: Event) -> None:
     """The Slack sandbox, enforcing the pace; on order, counts cards, reminders and refused posts."""
     from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
@@ -83,33 +83,32 @@ def serve_slack(port: int, orders: Connection, stop: Any) -> None:
         if channel not in {"C0PAYMENTS", "C0SEARCH"}:
             workspace.add_channel(channel, channel.removeprefix("C0").lower())
     workspace.faults.enforce_channel_pacing(per_second=1 / PACE_GAP, burst=1)
+
+    def count(_order: object) -> tuple[Any, ...]:
+        cards = 0
+        steps: Counter[tuple[str, str, int]] = Counter()
+        times: list[float] = []
+        per_channel: Counter[str] = Counter()
+        for channel in CHANNELS:
+            for message in workspace.messages(channel):
+                if (message.metadata or {}).get("event_type") != "coralogix_incident":
+                    continue
+                cards += 1
+                for reply in workspace.replies(channel, message.ts):
+                    metadata = reply.metadata or {}
+                    if metadata.get("event_type") == "coralogix_incident_reminder":
+                        steps[(channel, message.ts, int(metadata["event_payload"]["step"]))] += 1
+                        times.append(float(reply.ts))
+                        per_channel[channel] += 1
+        refused = Counter(
+            "reminder" if call.params.get("thread_ts") else "card"
+            for call in workspace.calls
+            if call.status == 429
+        )
+        return cards, dict(steps), times, dict(per_channel), dict(refused)
+
     with start_slack_sandbox(workspace, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            orders.recv()
-            cards = 0
-            steps: Counter[tuple[str, str, int]] = Counter()
-            times: list[float] = []
-            per_channel: Counter[str] = Counter()
-            for channel in CHANNELS:
-                for message in workspace.messages(channel):
-                    if (message.metadata or {}).get("event_type") != "coralogix_incident":
-                        continue
-                    cards += 1
-                    for reply in workspace.replies(channel, message.ts):
-                        metadata = reply.metadata or {}
-                        if metadata.get("event_type") == "coralogix_incident_reminder":
-                            steps[(channel, message.ts, int(metadata["event_payload"]["step"]))] += 1
-                            times.append(float(reply.ts))
-                            per_channel[channel] += 1
-            refused = Counter(
-                "reminder" if call.params.get("thread_ts") else "card"
-                for call in workspace.calls
-                if call.status == 429
-            )
-            orders.send((cards, dict(steps), times, dict(per_channel), dict(refused)))
+        take_orders(orders, stop, count)
 
 
 # ------------------------------------------------------------------------------------------ the run
@@ -139,11 +138,10 @@ def bot_env(
     }
 
 
-def wait(state: Connection, done: Any, what: str, timeout: float = 1800) -> Any:
+def wait(state: StandIn, done: Any, what: str, timeout: float = 1800) -> Any:
     started = time.monotonic()
     while True:
-        state.send("look")
-        answer = state.recv()
+        answer = state.ask("look")
         if done(answer):
             return answer
         if time.monotonic() - started > timeout:
@@ -158,61 +156,47 @@ def main() -> int:
     parser.add_argument("--logs", type=Path, default=None, help="keep the bots' logs in this directory")
     args = parser.parse_args()
 
-    spawn = mp.get_context("spawn")
-    stop = spawn.Event()
-    coralogix_port, slack_port = free_port(), free_port()
-    open_orders, coralogix_end = spawn.Pipe()
-    state, slack_end = spawn.Pipe()
-    processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, coralogix_end, stop)),
-        spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop)),
-    ]
-    for process in processes:
-        process.start()
     replicas = args.replicas
-    try:
-        if open_orders.recv() != "ready" or state.recv() != "ready":
-            raise SystemExit("the stand-ins did not start")
-        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-            if postgres_problem() is None:
-                database_url = stack.enter_context(fresh_postgres_url())
-                where = "PostgreSQL"
-            else:
-                database_url, replicas, where = f"sqlite:///{Path(tmp) / 'bot.db'}", 1, "SQLite"
-            open_orders.send(args.incidents)
-            open_orders.recv()
-            env = bot_env(Path(tmp), database_url, coralogix_port, slack_port, remind=False)
-            cards_started = time.monotonic()
-            with running_bot(env, Path(tmp) / "cards.log"):
-                wait(state, lambda answer: answer[0] >= args.incidents, "every card")
-            cards_took = time.monotonic() - cards_started
-            bots = [
-                stack.enter_context(
-                    running_bot(
-                        bot_env(Path(tmp), database_url, coralogix_port, slack_port, remind=True),
-                        Path(tmp) / f"reminders-{n}.log",
-                    )
+    with (
+        stand_in(serve_coralogix) as coralogix,
+        stand_in(serve_slack) as state,
+        tempfile.TemporaryDirectory() as tmp,
+        ExitStack() as stack,
+    ):
+        if postgres_problem() is None:
+            database_url = stack.enter_context(fresh_postgres_url())
+            where = "PostgreSQL"
+        else:
+            database_url, replicas, where = f"sqlite:///{Path(tmp) / 'bot.db'}", 1, "SQLite"
+        coralogix.ask(args.incidents)
+        env = bot_env(Path(tmp), database_url, coralogix.port, state.port, remind=False)
+        cards_started = time.monotonic()
+        with running_bot(env, Path(tmp) / "cards.log"):
+            wait(state, lambda answer: answer[0] >= args.incidents, "every card")
+        cards_took = time.monotonic() - cards_started
+        bots = [
+            stack.enter_context(
+                running_bot(
+                    bot_env(Path(tmp), database_url, coralogix.port, state.port, remind=True),
+                    Path(tmp) / f"reminders-{n}.log",
                 )
-                for n in range(replicas)
-            ]
-            load_before = os.getloadavg()[0]
-            cards, steps, times, per_channel, refused = wait(
-                state, lambda answer: len(answer[1]) >= answer[0], "a reminder under every card"
             )
-            # a moment more, in case a replica posts a step twice late
-            time.sleep(3)
-            cards, steps, times, per_channel, refused = wait(state, lambda answer: True, "the final count")
-            load_after = os.getloadavg()[0]
-            for bot in bots:
-                bot.stop()
-            if args.logs is not None:
-                args.logs.mkdir(parents=True, exist_ok=True)
-                for log in Path(tmp).glob("*.log"):
-                    (args.logs / log.name).write_text(log.read_text())
-    finally:
-        stop.set()
-        for process in processes:
-            process.join(10)
+            for n in range(replicas)
+        ]
+        load_before = os.getloadavg()[0]
+        cards, steps, times, per_channel, refused = wait(
+            state, lambda answer: len(answer[1]) >= answer[0], "a reminder under every card"
+        )
+        # a moment more, in case a replica posts a step twice late
+        time.sleep(3)
+        cards, steps, times, per_channel, refused = wait(state, lambda answer: True, "the final count")
+        load_after = os.getloadavg()[0]
+        for bot in bots:
+            bot.stop()
+        if args.logs is not None:
+            args.logs.mkdir(parents=True, exist_ok=True)
+            for log in Path(tmp).glob("*.log"):
+                (args.logs / log.name).write_text(log.read_text())
 
     duplicates = sum(count - 1 for count in steps.values() if count > 1)
     busiest = max(per_channel.values())

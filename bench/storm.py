@@ -17,20 +17,20 @@ apart, take (messages - 1) seconds from the first to the last.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import sys
 import tempfile
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
+from bench.stand_ins import stand_in, take_orders  # noqa: E402
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN  # noqa: E402
 from tests.e2e.harness import (  # noqa: E402
     SIGNING_SECRET,
@@ -60,38 +60,37 @@ CRITICAL = 4  # the IncidentSeverity enum's value for critical
 # ------------------------------------------------------------------------------------ the stand-ins
 
 
-def serve_coralogix(port: int, orders: Connection, stop: Any) -> None:
+def serve_coralogix(port: int, orders: Connection, stop: Event) -> None:
     """The simulated IncidentsService; on order, triggers the storm and says where each incident belongs."""
     from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 
     sim = SimulatedCoralogix(seed=21)
+
+    def storm(count: int) -> tuple[set[tuple[str, str]], int]:
+        apps = ("shop", "payments", "search", "auth", "data-pipeline")
+        severities = ("warning", "error", "error", "info", "warning", "error", "low", "warning", "error")
+        ids = [  # about one in eleven critical, spread over the applications
+            sim.create_incident(
+                application=apps[n % 5],
+                severity="critical" if n % 11 == 0 else severities[n % len(severities)],
+            )
+            for n in range(count)
+        ]
+        pairs: set[tuple[str, str]] = set()
+        for incident_id in ids:
+            incident = sim.incident(incident_id)
+            app = incident.display_labels.get("coralogix.metadata.applicationName", "")
+            pairs.add((APPS.get(app, "C0DATA"), incident_id))
+            if incident.severity == CRITICAL:
+                pairs.add(("C0PLATFORM", incident_id))
+        criticals = sum(1 for i in ids if sim.incident(i).severity == CRITICAL)
+        return pairs, criticals
+
     with start_coralogix_sandbox(sim, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            count = int(orders.recv())
-            apps = ("shop", "payments", "search", "auth", "data-pipeline")
-            severities = ("warning", "error", "error", "info", "warning", "error", "low", "warning", "error")
-            ids = [  # about one in eleven critical, spread over the applications
-                sim.create_incident(
-                    application=apps[n % 5],
-                    severity="critical" if n % 11 == 0 else severities[n % len(severities)],
-                )
-                for n in range(count)
-            ]
-            pairs: set[tuple[str, str]] = set()
-            for incident_id in ids:
-                incident = sim.incident(incident_id)
-                app = incident.display_labels.get("coralogix.metadata.applicationName", "")
-                pairs.add((APPS.get(app, "C0DATA"), incident_id))
-                if incident.severity == CRITICAL:
-                    pairs.add(("C0PLATFORM", incident_id))
-            criticals = sum(1 for i in ids if sim.incident(i).severity == CRITICAL)
-            orders.send((pairs, criticals))
+        take_orders(orders, stop, lambda count: storm(int(count)))
 
 
-def serve_slack(port: int, orders: Connection, stop: Any) -> None:
+def serve_slack(port: int, orders: Connection, stop: Event) -> None:
     """The Slack sandbox, enforcing the pace; on order, says what the channels show and the calls made."""
     from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
@@ -99,29 +98,26 @@ def serve_slack(port: int, orders: Connection, stop: Any) -> None:
     workspace.add_channel("C0AUTH", "auth")
     workspace.add_channel("C0DATA", "data")
     workspace.faults.enforce_channel_pacing(per_second=1 / PACE_GAP, burst=1)
+
+    def state(since: float) -> tuple[set[tuple[str, str]], dict[str, int], dict[str, int], int]:
+        shown: set[tuple[str, str]] = set()
+        for channel in CHANNELS:
+            for message in workspace.messages(channel):
+                metadata = message.metadata or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == "coralogix_incident":
+                    shown.add((channel, payload["incident_id"]))
+                elif metadata.get("event_type") == "coralogix_incident_digest":
+                    shown.update((channel, i) for i in payload["incident_ids"])
+        calls = [call for call in workspace.calls if call.at >= since]
+        posted = Counter(
+            str(call.params.get("channel")) for call in calls if call.method == "chat.postMessage" and call.ok
+        )
+        refused = sum(1 for call in calls if call.status == 429)
+        return shown, dict(Counter(call.method for call in calls)), dict(posted), refused
+
     with start_slack_sandbox(workspace, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            since = float(orders.recv())
-            shown: set[tuple[str, str]] = set()
-            for channel in CHANNELS:
-                for message in workspace.messages(channel):
-                    metadata = message.metadata or {}
-                    payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == "coralogix_incident":
-                        shown.add((channel, payload["incident_id"]))
-                    elif metadata.get("event_type") == "coralogix_incident_digest":
-                        shown.update((channel, i) for i in payload["incident_ids"])
-            calls = [call for call in workspace.calls if call.at >= since]
-            posted = Counter(
-                str(call.params.get("channel"))
-                for call in calls
-                if call.method == "chat.postMessage" and call.ok
-            )
-            refused = sum(1 for call in calls if call.status == 429)
-            orders.send((shown, dict(Counter(call.method for call in calls)), dict(posted), refused))
+        take_orders(orders, stop, lambda since: state(float(since)))
 
 
 # ------------------------------------------------------------------------------------------ the run
@@ -154,43 +150,27 @@ def main() -> int:
     parser.add_argument("--threshold", type=int, default=10)
     args = parser.parse_args()
 
-    spawn = mp.get_context("spawn")
-    stop = spawn.Event()
-    coralogix_port, slack_port = free_port(), free_port()
-    storm_orders, coralogix_end = spawn.Pipe()
-    state_orders, slack_end = spawn.Pipe()
-    processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, coralogix_end, stop)),
-        spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop)),
-    ]
-    for process in processes:
-        process.start()
-    try:
-        if storm_orders.recv() != "ready" or state_orders.recv() != "ready":
-            raise SystemExit("the stand-ins did not start")
-        with tempfile.TemporaryDirectory() as tmp:
-            env = bot_settings(Path(tmp), coralogix_port, slack_port, args.threshold)
-            with running_bot(env, Path(tmp) / "bot.log") as bot:
-                wait_for(lambda: polls_done(bot) >= 1, 60, "the first start (nothing to post yet)")
-                load_before = os.getloadavg()[0]
-                since = time.time()
-                storm_orders.send(args.incidents)
-                want, criticals = storm_orders.recv()
-                started = time.monotonic()
-                while True:
-                    state_orders.send(since)
-                    shown, calls, posted, refused = state_orders.recv()
-                    if want <= shown:
-                        break
-                    if time.monotonic() - started > 900:
-                        raise SystemExit("not consistent after 15 minutes")
-                    time.sleep(0.2)
-                took = time.monotonic() - started
-                load_after = os.getloadavg()[0]
-    finally:
-        stop.set()
-        for process in processes:
-            process.join(10)
+    with (
+        stand_in(serve_coralogix) as coralogix,
+        stand_in(serve_slack) as slack,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        env = bot_settings(Path(tmp), coralogix.port, slack.port, args.threshold)
+        with running_bot(env, Path(tmp) / "bot.log") as bot:
+            wait_for(lambda: polls_done(bot) >= 1, 60, "the first start (nothing to post yet)")
+            load_before = os.getloadavg()[0]
+            since = time.time()
+            want, criticals = coralogix.ask(args.incidents)
+            started = time.monotonic()
+            while True:
+                shown, calls, posted, refused = slack.ask(since)
+                if want <= shown:
+                    break
+                if time.monotonic() - started > 900:
+                    raise SystemExit("not consistent after 15 minutes")
+                time.sleep(0.2)
+            took = time.monotonic() - started
+            load_after = os.getloadavg()[0]
 
     busiest = max(posted.values())
     floor = busiest - 1

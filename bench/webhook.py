@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing as mp
 import os
 import statistics
 import sys
@@ -26,6 +25,7 @@ import tempfile
 import time
 from contextlib import ExitStack, closing
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
+from bench.stand_ins import stand_in, take_orders  # noqa: E402
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.e2e.harness import SIGNING_SECRET, BotProcess, free_port, polls_done, running_bot, wait_for  # noqa: E402
@@ -42,35 +43,31 @@ SECRET = "bench-webhook-secret-0123456789abcdef"
 CHANNEL = "C0INCIDENTS"
 
 
-def serve_coralogix(port: int, orders: Connection, stop: Any) -> None:
-    """The simulated IncidentsService; on order, creates one incident and answers its id."""
+def serve_coralogix(port: int, orders: Connection, stop: Event) -> None:
+    """The simulated IncidentsService; on order (a name), creates one incident and answers its id."""
     from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 
     sim = SimulatedCoralogix(seed=5)
     with start_coralogix_sandbox(sim, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if orders.poll(0.05):
-                orders.send(sim.create_incident(severity="error", name=orders.recv()))
+        take_orders(orders, stop, lambda name: sim.create_incident(severity="error", name=name), every=0.05)
 
 
-def serve_slack(port: int, orders: Connection, stop: Any) -> None:
+def serve_slack(port: int, orders: Connection, stop: Event) -> None:
     """The Slack sandbox; on order (an incident id), answers when its card was accepted, or None."""
     from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
     workspace = SlackWorkspace.with_defaults()
+
+    def accepted(wanted: str) -> float | None:
+        posted = [
+            call.at
+            for call in workspace.calls
+            if call.method == "chat.postMessage" and call.ok and incident_of(call.params) == wanted
+        ]
+        return min(posted) if posted else None
+
     with start_slack_sandbox(workspace, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.05):
-                continue
-            wanted = orders.recv()
-            posted = [
-                call.at
-                for call in workspace.calls
-                if call.method == "chat.postMessage" and call.ok and incident_of(call.params) == wanted
-            ]
-            orders.send(min(posted) if posted else None)
+        take_orders(orders, stop, accepted, every=0.05)
 
 
 def incident_of(params: dict[str, Any]) -> str | None:
@@ -136,64 +133,46 @@ def main() -> int:
     parser.add_argument("--flood", type=int, default=1000)
     args = parser.parse_args()
 
-    spawn = mp.get_context("spawn")
-    stop = spawn.Event()
-    coralogix_port, slack_port = free_port(), free_port()
-    create, coralogix_end = spawn.Pipe()
-    ask, slack_end = spawn.Pipe()
-    processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, coralogix_end, stop)),
-        spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop)),
-    ]
-    for process in processes:
-        process.start()
     latencies: list[float] = []
-    try:
-        if create.recv() != "ready" or ask.recv() != "ready":
-            raise SystemExit("the stand-ins did not start")
-        with ExitStack() as stack:
-            tmp = stack.enter_context(tempfile.TemporaryDirectory())
-            url = stack.enter_context(fresh_postgres_url(require_postgres()))
-            bots = [
-                stack.enter_context(
-                    running_bot(bot_settings(coralogix_port, slack_port, url), Path(tmp) / f"bot{n}.log")
-                )
-                for n in range(2)
-            ]
-            store = stack.enter_context(closing(Store.from_url(url)))
-            holder = wait_for(lambda: store.lease_holder("poller"), 30, "one replica to take the lease")
-            wait_for(lambda: any(polls_done(b) >= 1 for b in bots), 30, "the first poll")
-            standby = next(b for b in bots if replica_of(b) != holder)
-            load_before = os.getloadavg()[0]
+    with ExitStack() as stack:
+        coralogix = stack.enter_context(stand_in(serve_coralogix))
+        slack = stack.enter_context(stand_in(serve_slack))
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        url = stack.enter_context(fresh_postgres_url(require_postgres()))
+        bots = [
+            stack.enter_context(
+                running_bot(bot_settings(coralogix.port, slack.port, url), Path(tmp) / f"bot{n}.log")
+            )
+            for n in range(2)
+        ]
+        store = stack.enter_context(closing(Store.from_url(url)))
+        holder = wait_for(lambda: store.lease_holder("poller"), 30, "one replica to take the lease")
+        wait_for(lambda: any(polls_done(b) >= 1 for b in bots), 30, "the first poll")
+        standby = next(b for b in bots if replica_of(b) != holder)
+        load_before = os.getloadavg()[0]
 
-            for n in range(args.incidents):
-                create.send(f"pushed {n}")
-                incident_id = create.recv()
-                sent = time.time()
-                assert webhook(standby) == 202
+        for n in range(args.incidents):
+            incident_id = coralogix.ask(f"pushed {n}")
+            sent = time.time()
+            assert webhook(standby) == 202
 
-                def posted_at(wanted: str = incident_id) -> float | None:
-                    ask.send(wanted)
-                    answer: float | None = ask.recv()
-                    return answer
+            def posted_at(wanted: str = incident_id) -> float | None:
+                answer: float | None = slack.ask(wanted)
+                return answer
 
-                latencies.append(wait_for(posted_at, 30, f"the card of {incident_id}", interval=0.01) - sent)
-                time.sleep(0.7)  # let the webhook-asked polls' minimum gap pass: each webhook measured alone
+            latencies.append(wait_for(posted_at, 30, f"the card of {incident_id}", interval=0.01) - sent)
+            time.sleep(0.7)  # let the webhook-asked polls' minimum gap pass: each webhook measured alone
 
-            polls_before = sum(polls_done(b) for b in bots)
-            started = time.monotonic()
-            for n in range(args.flood):
-                due = started + n * 10.0 / args.flood
-                time.sleep(max(0.0, due - time.monotonic()))
-                assert webhook(standby) == 202
-            flood_seconds = time.monotonic() - started
-            time.sleep(1.0)  # the last queued poll
-            flood_polls = sum(polls_done(b) for b in bots) - polls_before
-            load_after = os.getloadavg()[0]
-    finally:
-        stop.set()
-        for process in processes:
-            process.join(10)
+        polls_before = sum(polls_done(b) for b in bots)
+        started = time.monotonic()
+        for n in range(args.flood):
+            due = started + n * 10.0 / args.flood
+            time.sleep(max(0.0, due - time.monotonic()))
+            assert webhook(standby) == 202
+        flood_seconds = time.monotonic() - started
+        time.sleep(1.0)  # the last queued poll
+        flood_polls = sum(polls_done(b) for b in bots) - polls_before
+        load_after = os.getloadavg()[0]
 
     print(
         "two replicas on PostgreSQL, BOT_POLL_INTERVAL_SECONDS=60, every party in its own process; "

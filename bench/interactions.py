@@ -28,7 +28,6 @@ p99 <= 500 ms), with the machine's load average before and after.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import signal
 import statistics
@@ -51,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
+from bench.stand_ins import SPAWN, StandIn, stand_in, take_orders  # noqa: E402
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN  # noqa: E402
 from tests.e2e.harness import (  # noqa: E402
     SIGNING_SECRET,
@@ -89,8 +89,9 @@ def personal_key(slack_id: str) -> str:
 # ------------------------------------------------------------------------------------ the stand-ins
 
 
-def serve_coralogix(port: int, cards: int, ready: Any, stop: Event, api: str) -> None:
-    """The simulated account on `api`, one incident (or case) per card and a personal key per clicker."""
+def serve_coralogix(port: int, orders: Connection, stop: Event, cards: int, api: str) -> None:
+    """The simulated account on `api`, one incident (or case) per card and a personal key per clicker;
+    says their ids when ready."""
     from bot.sandbox.coralogix import (
         DEFAULT_API_KEYS,
         SimulatedCases,
@@ -112,11 +113,10 @@ def serve_coralogix(port: int, cards: int, ready: Any, stop: Event, api: str) ->
     ]
     serve: Any = start_cases_sandbox if isinstance(sim, SimulatedCases) else start_coralogix_sandbox
     with serve(sim, port=port):
-        ready.put(ids)
-        stop.wait()
+        take_orders(orders, stop, greeting=ids)
 
 
-def serve_slack(port: int, cards: int, orders: Connection, updates: Any, stop: Event) -> None:
+def serve_slack(port: int, orders: Connection, stop: Event, cards: int, updates: Any) -> None:
     """The Slack sandbox: tells `updates` of every chat.update (channel, ts, arrival time) and, on an
     order over `orders`, builds a click on a card as Slack would send it."""
     from bot.sandbox.slack import RecordedCall, SlackWorkspace, start_slack_sandbox
@@ -133,22 +133,20 @@ def serve_slack(port: int, cards: int, orders: Connection, updates: Any, stop: E
         workspace.add_channel(channel_of(card), f"bench-{card}")
         for slack_id in clickers(card):
             workspace.add_user(slack_id, slack_id.lower(), coralogix_user(slack_id))
+
+    def obey(order: tuple[Any, ...]) -> Any:
+        if order[0] == "cards":  # the first message of every bench channel, once all are there
+            found = [workspace.messages(channel_of(card)) for card in range(cards)]
+            return [(m[0].ts, m[0].metadata) for m in found] if all(found) else None
+        if order[0] == "click":
+            _, card, action, user = order
+            message = workspace.messages(channel_of(card))[0]
+            return block_actions(workspace, message, action, user=user)[0]
+        # "answers": what the bot told people: nothing, when every click worked
+        return [r for r in workspace.responses()] + [e.text for e in workspace.ephemerals()]
+
     with start_slack_sandbox(workspace, port=port):
-        orders.send("ready")
-        while not stop.is_set():
-            if not orders.poll(0.1):
-                continue
-            order = orders.recv()
-            if order[0] == "cards":  # the first message of every bench channel, once all are there
-                found = [workspace.messages(channel_of(card)) for card in range(cards)]
-                posted = all(found)
-                orders.send([(m[0].ts, m[0].metadata) for m in found] if posted else None)
-            elif order[0] == "click":
-                _, card, action, user = order
-                message = workspace.messages(channel_of(card))[0]
-                orders.send(block_actions(workspace, message, action, user=user)[0])
-            elif order[0] == "answers":  # what the bot told people: nothing, when every click worked
-                orders.send([r for r in workspace.responses()] + [e.text for e in workspace.ephemerals()])
+        take_orders(orders, stop, obey)
 
 
 # ------------------------------------------------------------------------------------------ the run
@@ -157,8 +155,8 @@ def serve_slack(port: int, cards: int, orders: Connection, updates: Any, stop: E
 class SlackSide:
     """The Slack sandbox process as seen from here: clicks built on order, card updates as they arrive."""
 
-    def __init__(self, orders: Connection, updates: Any) -> None:
-        self._orders = orders
+    def __init__(self, stand_in: StandIn, updates: Any) -> None:
+        self._stand_in = stand_in
         self._lock = threading.Lock()
         self._updates = updates
         self._seen: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -169,8 +167,7 @@ class SlackSide:
 
     def ask(self, *order: object) -> Any:
         with self._lock:
-            self._orders.send(order)
-            return self._orders.recv()
+            return self._stand_in.ask(order)
 
     def _listen(self) -> None:
         while self._listening:
@@ -326,24 +323,15 @@ class Run:
 
 
 def run(args: argparse.Namespace, per_card: list[int]) -> Run:
-    spawn = mp.get_context("spawn")
-    stop = spawn.Event()
-    coralogix_port, slack_port = free_port(), free_port()
-    ids_queue, updates = spawn.Queue(), spawn.Queue()
-    orders, slack_end = spawn.Pipe()
-    processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, args.cards, ids_queue, stop, args.api)),
-        spawn.Process(target=serve_slack, args=(slack_port, args.cards, slack_end, updates, stop)),
-    ]
-    for process in processes:
-        process.start()
-    try:
-        incident_ids = ids_queue.get(timeout=60)
-        if orders.recv() != "ready":
-            raise SystemExit("the Slack sandbox did not start")
-        slack = SlackSide(orders, updates)
+    updates = SPAWN.Queue()
+    with (
+        stand_in(serve_coralogix, args.cards, args.api) as coralogix,
+        stand_in(serve_slack, args.cards, updates) as slack_stand_in,
+    ):
+        incident_ids = coralogix.greeting
+        slack = SlackSide(slack_stand_in, updates)
         with tempfile.TemporaryDirectory() as tmp:
-            env = bot_settings(Path(tmp), args.cards, coralogix_port, slack_port, args.api)
+            env = bot_settings(Path(tmp), args.cards, coralogix.port, slack_stand_in.port, args.api)
             seed_personal_keys(
                 env["BOT_DATABASE_URL"],
                 env["BOT_ENCRYPTION_KEY"],
@@ -362,8 +350,8 @@ def run(args: argparse.Namespace, per_card: list[int]) -> Run:
                 sender.post(slack.ask("click", 0, "incident_details", "U0ALICE"))
                 pids = {
                     "bot": bot.process.pid,
-                    "Coralogix stand-in": processes[0].pid or 0,
-                    "Slack stand-in": processes[1].pid or 0,
+                    "Coralogix stand-in": coralogix.process.pid or 0,
+                    "Slack stand-in": slack_stand_in.process.pid or 0,
                     "bench (clicks)": os.getpid(),
                 }
                 with profiled(args.py_spy, bot.process.pid, args.profile_out):
@@ -388,10 +376,6 @@ def run(args: argparse.Namespace, per_card: list[int]) -> Run:
                 lines = bot.log().splitlines()
                 troubles = [line for line in lines if '"level": "error"' in line or "Traceback" in line]
         slack.close()
-    finally:
-        stop.set()
-        for process in processes:
-            process.join(10)
     return Run(clicks, elapsed, troubles, answers, load_before, load_after, cpu, threads)
 
 

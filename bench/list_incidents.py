@@ -20,13 +20,13 @@ included; the service's CPU is in its own process and not counted).
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import sys
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 from google.protobuf import wrappers_pb2  # noqa: E402
 
+from bench.stand_ins import stand_in, take_orders  # noqa: E402
 from bot.coralogix.channel import open_channel  # noqa: E402
 from bot.coralogix.client import IncidentsClient  # noqa: E402
 from bot.coralogix.convert import incidents_from_pb  # noqa: E402
@@ -48,15 +49,14 @@ GOAL = 3.0
 # ------------------------------------------------------------------------------------ the stand-in
 
 
-def serve(incidents: int, ready: Any, stop: Any) -> None:
-    """The simulated IncidentsService with `incidents` incidents, until `stop` is set."""
+def serve(port: int, orders: Connection, stop: Event, incidents: int) -> None:
+    """The simulated IncidentsService with `incidents` incidents, until `stop` is set; says its address."""
     from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 
     sim = SimulatedCoralogix(seed=1)
     sim.generate(incidents)
-    with start_coralogix_sandbox(sim) as running:
-        ready.put(running.address)
-        stop.wait()
+    with start_coralogix_sandbox(sim, port=port) as running:
+        take_orders(orders, stop, greeting=running.address)
 
 
 # ---------------------------------------------------------------------------------------- the floor
@@ -144,13 +144,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    spawn = mp.get_context("spawn")
-    ready, stop = spawn.Queue(), spawn.Event()
-    service = spawn.Process(target=serve, args=(args.incidents, ready, stop))
-    service.start()
-    try:
-        address = ready.get(timeout=300)
-        channel = open_channel(address, insecure=True)
+    with stand_in(serve, args.incidents) as service:
+        channel = open_channel(service.greeting, insecure=True)
         client = IncidentsClient(channel, API_KEY, timeout=60)
         stub = IncidentsServiceStub(channel)
         try:
@@ -171,9 +166,6 @@ def main() -> int:
             payloads = [page.SerializeToString() for page in bare_pages(stub, args.page_size)]
         finally:
             client.close_channel()
-    finally:
-        stop.set()
-        service.join(30)
 
     floor_s, _, floor_n = best_of(args.rounds, lambda: decode_and_read(payloads))
     convert_s, _, convert_n = best_of(args.rounds, lambda: decode_and_convert(payloads))

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import multiprocessing as mp
 import os
 import statistics
 import subprocess
@@ -35,10 +34,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
+
+from bench.stand_ins import StandIn, stand_in, take_orders  # noqa: E402
 
 API_KEY = "cx-team-key"
 INTERVAL = 1.0  # BOT_POLL_INTERVAL_SECONDS
@@ -116,7 +122,7 @@ def measured(inner: object, log: list[Call]) -> Any:
     return Measured(inner, log)
 
 
-def coralogix_standin(conn: Connection, api: str, count: int) -> None:
+def coralogix_standin(port: int, orders: Connection, stop: Event, api: str, count: int) -> None:
     """The simulated service with `count` open incidents opened two days ago (older than the backfill)."""
     from concurrent import futures
 
@@ -147,61 +153,35 @@ def coralogix_standin(conn: Connection, api: str, count: int) -> None:
             measured(IncidentsServicer(sim), log), server
         )
     sim.generate(count, created_at=datetime.now(UTC) - timedelta(days=2))
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    conn.send(f"127.0.0.1:{port}")
-    while True:
-        command, *args = conn.recv()
-        if command == "stop":
-            server.stop(0.5).wait()
-            conn.send(None)
-            return
+    server.add_insecure_port(f"127.0.0.1:{port}")
+
+    def obey(order: tuple[Any, ...]) -> Any:
+        command, *args = order
         if command == "create":  # (apps, severity): one new incident per app
             apps, severity = args
-            conn.send([sim.create_incident(severity=severity, application=app) for app in apps])
-        elif command == "ack":
+            return [sim.create_incident(severity=severity, application=app) for app in apps]
+        if command == "ack":
             for incident_id in args[0]:
                 sim.acknowledge(incident_id, "alice@example.com")
-            conn.send(None)
-        elif command == "calls":  # the calls logged from index args[0] on
-            conn.send(log[args[0] :])
+            return None
+        return log[args[0] :]  # "calls": the calls logged from index args[0] on
+
+    server.start()
+    try:
+        take_orders(orders, stop, obey, greeting=f"127.0.0.1:{port}")
+    finally:
+        server.stop(0.5).wait()
 
 
-def slack_standin(conn: Connection) -> None:
+def slack_standin(port: int, orders: Connection, stop: Event) -> None:
     """The Slack sandbox with a channel for each bench application besides the default ones."""
     from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
     workspace = SlackWorkspace.with_defaults()
     for app, channel in CHANNELS.items():
         workspace.add_channel(channel, app)
-    running = start_slack_sandbox(workspace)
-    conn.send(running.api_url)
-    conn.recv()
-    running.stop()
-    conn.send(None)
-
-
-class StandIn:
-    def __init__(self, target: Callable[..., None], *args: Any) -> None:
-        ctx = mp.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=target, args=(child, *args), daemon=True)
-        self.process.start()
-        self.address: str = self.ask_nothing()
-
-    def ask_nothing(self) -> Any:
-        while not self.conn.poll(1.0):
-            if not self.process.is_alive():
-                raise SystemExit("a stand-in died")
-        return self.conn.recv()
-
-    def ask(self, *command: Any) -> Any:
-        self.conn.send(command)
-        return self.ask_nothing()
-
-    def stop(self) -> None:
-        self.ask("stop")
-        self.process.join(timeout=10)
+    with start_slack_sandbox(workspace, port=port) as running:
+        take_orders(orders, stop, greeting=running.api_url)
 
 
 # ------------------------------------------------------------------ the bot's process
@@ -381,7 +361,7 @@ def reconcile(bot: Bot, coralogix: StandIn) -> Sweep:
 
     before = bot.store.get_cursor(STATE)
     number = SweepState.loads(before).number if before else 0
-    logged = len(coralogix.ask("calls", 0))
+    logged = len(coralogix.ask(("calls", 0)))
     cpu = bot.cpu_seconds()
     bot.store.set_cursor(RECONCILED, "2000-01-01T00:00:00+00:00")
 
@@ -393,7 +373,7 @@ def reconcile(bot: Bot, coralogix: StandIn) -> Sweep:
     bot.wait(finished, 3600, "the reconciliation", every=0.2)
     cpu = bot.cpu_seconds() - cpu
     bot.next_poll(bot.sample())  # one more regular poll after it, to close the window
-    calls: list[Call] = coralogix.ask("calls", logged)
+    calls: list[Call] = coralogix.ask(("calls", logged))
     sweep = [c for c in calls if c.kind == "sweep"]
     starts = [c.started for c in calls if c.poll_start]
     first, last = sweep[0].started, sweep[-1].ended
@@ -425,7 +405,7 @@ def polls_between(calls: list[Call]) -> list[list[Call]]:
 
 def idle_polls(bot: Bot, coralogix: StandIn, figures: Figures) -> None:
     """Five polls with nothing new: their pages and bytes (stand-in) and durations (the bot's metrics)."""
-    logged = len(coralogix.ask("calls", 0))
+    logged = len(coralogix.ask(("calls", 0)))
     sample = bot.next_poll(bot.sample())
     for _ in range(5):
         after = bot.next_poll(sample)
@@ -433,7 +413,7 @@ def idle_polls(bot: Bot, coralogix: StandIn, figures: Figures) -> None:
             (after.poll_seconds - sample.poll_seconds) / (after.polls - sample.polls) * 1e3
         )
         sample = after
-    for poll in polls_between(coralogix.ask("calls", logged))[:-1]:
+    for poll in polls_between(coralogix.ask(("calls", logged)))[:-1]:
         figures.idle_pages.append(len(poll))
         figures.idle_bytes.append(sum(c.bytes for c in poll))
 
@@ -441,20 +421,20 @@ def idle_polls(bot: Bot, coralogix: StandIn, figures: Figures) -> None:
 def busy_polls(bot: Bot, coralogix: StandIn, figures: Figures) -> None:
     """ROUNDS polls that each find 20 new incidents and 20 changed ones, in 40 channels."""
     for _ in range(ROUNDS):
-        recent = coralogix.ask("create", APPS[:20], "error")  # cards in 20 channels
+        recent = coralogix.ask(("create", APPS[:20], "error"))  # cards in 20 channels
         sample = bot.sample()
         for _ in range(3):  # posted, and two seconds for Slack's pace in those channels
             sample = bot.next_poll(sample)
-        logged = len(coralogix.ask("calls", 0))
-        coralogix.ask("ack", recent)  # 20 changed (card edit and thread reply each)
-        coralogix.ask("create", APPS[20:], "critical")  # 20 new, in 20 more channels
+        logged = len(coralogix.ask(("calls", 0)))
+        coralogix.ask(("ack", recent))  # 20 changed (card edit and thread reply each)
+        coralogix.ask(("create", APPS[20:], "critical"))  # 20 new, in 20 more channels
         after = bot.next_poll(sample)
         # 40, and the newest change of the previous poll, re-checked (the cursor's tie)
         if after.polls - sample.polls != 1 or after.seen - sample.seen not in (40, 41):
             figures.split_rounds += 1  # the changes straddled two polls: not counted
             continue
         figures.busy_ms.append((after.poll_seconds - sample.poll_seconds) * 1e3)
-        busy = polls_between(coralogix.ask("calls", logged))
+        busy = polls_between(coralogix.ask(("calls", logged)))
         figures.busy_reads.append(len(busy[0]) if busy else 0)
         figures.busy_bytes.append(sum(c.bytes for c in busy[0]) if busy else 0)
         walk = [c for c in busy[0] if c.kind == "poll"] if busy else []
@@ -469,10 +449,12 @@ def busy_polls(bot: Bot, coralogix: StandIn, figures: Figures) -> None:
 def measure(size: int, api: str) -> Figures:
     figures = Figures(size)
     print(f"\n{size:,} open incidents ({api}): starting the stand-ins and the bot", flush=True)
-    coralogix = StandIn(coralogix_standin, api, size)
-    slack = StandIn(slack_standin)
-    with tempfile.TemporaryDirectory() as tmp:
-        bot = Bot(Path(tmp), coralogix.address, slack.address, api)
+    with (
+        stand_in(coralogix_standin, api, size, ready_within=3600) as coralogix,
+        stand_in(slack_standin) as slack,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        bot = Bot(Path(tmp), coralogix.greeting, slack.greeting, api)
         try:
             bot.wait(lambda: bot.sample().polls >= 2, 120, "the first start")
             figures.first_sweep = reconcile(bot, coralogix)
@@ -489,14 +471,12 @@ def measure(size: int, api: str) -> Figures:
             last = bot.sample()
             figures.overran = last.polls - last.within_interval
             figures.poll_errors = last.errors
-            figures.failed_calls = len([c for c in coralogix.ask("calls", 0) if c.failed])
+            figures.failed_calls = len([c for c in coralogix.ask(("calls", 0)) if c.failed])
         finally:
             bot.stop()
             kept = Path(tempfile.gettempdir()) / f"bench-poll-{api}-{size}.log"
             kept.write_bytes(bot.log_path.read_bytes())
             print(f"  the bot's log: {kept}", flush=True)
-            coralogix.stop()
-            slack.stop()
     return figures
 
 

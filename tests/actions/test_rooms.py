@@ -43,6 +43,7 @@ ROUTING = {
 }
 
 MakeRooms = Callable[..., WarRooms]
+Carded = Callable[..., str]
 
 
 @pytest.fixture
@@ -74,6 +75,20 @@ def make_rooms(parts: Parts, client: IncidentsClient, gateway: SlackGateway) -> 
     return make
 
 
+@pytest.fixture
+def carded(parts: Parts, sim: SimulatedCoralogix, client: IncidentsClient) -> Carded:
+    """Creates an incident (assigned first, if told) and posts its cards as the poller would; its id."""
+
+    def make(name: str, application: str, severity: str = "critical", assignee: str | None = None) -> str:
+        incident = sim.create_incident(name=name, severity=severity, application=application)
+        if assignee is not None:
+            sim.assign(incident, to=assignee, by="lead@example.com")
+        post_cards(parts, client, incident)
+        return incident
+
+    return make
+
+
 def _room_channel(workspace: SlackWorkspace, report: RoomReport) -> SlackChannel:
     assert report.channel is not None, report
     [channel] = [c for c in workspace.channels() if c.id == report.channel]
@@ -89,15 +104,9 @@ def _action_ids(message: SlackMessage) -> list[str]:
 
 
 def test_the_first_click_opens_the_room_invites_the_people_and_posts_the_live_card(
-    parts: Parts,
-    make_rooms: MakeRooms,
-    sim: SimulatedCoralogix,
-    client: IncidentsClient,
-    workspace: SlackWorkspace,
+    parts: Parts, make_rooms: MakeRooms, carded: Carded, workspace: SlackWorkspace
 ) -> None:
-    incident = sim.create_incident(name="Checkout 5xx", severity="critical", application="shop")
-    sim.assign(incident, to="bob@example.com", by="lead@example.com")
-    post_cards(parts, client, incident)
+    incident = carded("Checkout 5xx", "shop", assignee="bob@example.com")
     origin = _origin(workspace, "C0PAYMENTS", incident)
 
     report = make_rooms().open("U0ALICE", incident, origin=origin)
@@ -120,14 +129,9 @@ def test_the_first_click_opens_the_room_invites_the_people_and_posts_the_live_ca
 
 
 def test_a_second_click_joins_the_room_instead_of_opening_another(
-    parts: Parts,
-    make_rooms: MakeRooms,
-    sim: SimulatedCoralogix,
-    client: IncidentsClient,
-    workspace: SlackWorkspace,
+    make_rooms: MakeRooms, carded: Carded, workspace: SlackWorkspace
 ) -> None:
-    incident = sim.create_incident(name="search slow", severity="error", application="search")
-    post_cards(parts, client, incident)
+    incident = carded("search slow", "search", "error")
     rooms = make_rooms()
     first = rooms.open("U0ALICE", incident, origin=_origin(workspace, "C0SEARCH", incident))
     second = rooms.open("U0CAROL", incident)
@@ -145,14 +149,9 @@ def test_a_second_click_joins_the_room_instead_of_opening_another(
 
 
 def test_two_replicas_clicked_at_once_open_one_room_and_both_people_are_in_it(
-    parts: Parts,
-    make_rooms: MakeRooms,
-    sim: SimulatedCoralogix,
-    client: IncidentsClient,
-    workspace: SlackWorkspace,
+    make_rooms: MakeRooms, carded: Carded, workspace: SlackWorkspace
 ) -> None:
-    incident = sim.create_incident(name="search down", severity="critical", application="search")
-    post_cards(parts, client, incident)
+    incident = carded("search down", "search")
     replicas = [make_rooms("replica-a"), make_rooms("replica-b")]
     barrier = threading.Barrier(2)
     reports: dict[str, RoomReport] = {}
@@ -196,12 +195,12 @@ def test_a_taken_name_gets_a_suffix(
 def test_the_room_card_offers_archive_once_closed_and_the_original_card_does_not(
     parts: Parts,
     make_rooms: MakeRooms,
+    carded: Carded,
     sim: SimulatedCoralogix,
     client: IncidentsClient,
     workspace: SlackWorkspace,
 ) -> None:
-    incident = sim.create_incident(name="checkout", severity="critical", application="shop")
-    post_cards(parts, client, incident)
+    incident = carded("checkout", "shop")
     report = make_rooms().open("U0ALICE", incident)
     sim.close(incident, by="lead@example.com")
     closed = client.batch_get_incidents([incident]).found[incident]
@@ -214,14 +213,9 @@ def test_the_room_card_offers_archive_once_closed_and_the_original_card_does_not
 
 
 def test_archive_only_after_close_only_for_those_who_may_close_and_once(
-    parts: Parts,
-    make_rooms: MakeRooms,
-    sim: SimulatedCoralogix,
-    client: IncidentsClient,
-    workspace: SlackWorkspace,
+    parts: Parts, make_rooms: MakeRooms, carded: Carded, sim: SimulatedCoralogix, workspace: SlackWorkspace
 ) -> None:
-    incident = sim.create_incident(name="checkout", severity="critical", application="shop")
-    post_cards(parts, client, incident)
+    incident = carded("checkout", "shop")
     rooms = make_rooms()
     channel = str(rooms.open("U0ALICE", incident).channel)
     origin = CardOrigin(channel, workspace.messages(channel)[0].ts)
@@ -282,15 +276,9 @@ def test_who_may_open_a_room(
 
 
 def test_a_click_on_a_card_of_another_incident_is_refused(
-    parts: Parts,
-    make_rooms: MakeRooms,
-    sim: SimulatedCoralogix,
-    client: IncidentsClient,
-    workspace: SlackWorkspace,
+    make_rooms: MakeRooms, carded: Carded, workspace: SlackWorkspace
 ) -> None:
-    one = sim.create_incident(name="one", severity="critical", application="search")
-    two = sim.create_incident(name="two", severity="critical", application="search")
-    post_cards(parts, client, one, two)
+    one, two = carded("one", "search"), carded("two", "search")
     report = make_rooms().open("U0ALICE", two, origin=_origin(workspace, "C0SEARCH", one))
     assert report.outcome is RoomOutcome.REFUSED and "does not belong" in report.message
 

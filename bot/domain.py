@@ -146,6 +146,18 @@ class IncidentEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseTimes:
+    """What a case says of how it was answered (Cases only: an Incidents incident has no such times)."""
+
+    acknowledged_at: datetime | None = None
+    """`acknowledge_time`; a re-trigger that reopens the case clears it."""
+    resolved_at: datetime | None = None
+    """`resolution_details.resolve_time`: its resolve since its latest trigger (a re-trigger clears it)."""
+    triggered_at: datetime | None = None
+    """The newest `trigger_time` of its alert indicators: after its creation when an alert fired again."""
+
+
+@dataclass(frozen=True, slots=True)
 class Incident:
     id: str
     name: str = ""
@@ -170,6 +182,8 @@ class Incident:
     """Cases only: "security" or "availability"."""
     readable_id: str | None = None
     """Cases only: the short id people see in Coralogix (e.g. "CASE-42"); `id` stays the one to call with."""
+    case_times: CaseTimes | None = None
+    """Cases only: the case's own acknowledge, resolve and latest trigger times."""
 
     def label(self, key: str) -> str | None:
         """A label by key, looked up in display, then contextual, then meta labels."""

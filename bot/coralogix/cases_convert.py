@@ -7,7 +7,8 @@ How a case maps (the bot's words on the left):
 - state: RESOLVED -> RESOLVED; CREATED and ACTIVE -> TRIGGERED (the alert condition holds);
 - severity from the priority: P1 critical, P2 error, P3 warning, P4 info, P5 low; `priority` keeps "P1".."P5";
 - title -> name; groupings -> contextual labels (plus `alert_id` of the first alert indicator);
-  labels -> display labels; update time -> last state update time (create time when never updated).
+  labels -> display labels; update time -> last state update time (create time when never updated);
+- acknowledge time, resolve time and the alert indicators' newest trigger time -> `case_times`.
 
 A case has no mute and no state-update key: `is_muted` is False and `last_state_update_key` None.
 """
@@ -26,6 +27,7 @@ from bot.domain import (
     SUBSYSTEM_LABEL,
     AggregationGroup,
     Assignment,
+    CaseTimes,
     EventKind,
     GroupField,
     Incident,
@@ -144,6 +146,12 @@ def case_from_pb(m: case_pb2.Case) -> Incident:
         else None
     )
     end = updated if closed else resolved_at if m.state == _CaseState.CASE_STATE_RESOLVED else None
+    triggers = [datetime_from_pb(i.trigger_time) for i in m.alert_indicators if i.HasField("trigger_time")]
+    own = CaseTimes(
+        acknowledged_at=datetime_from_pb(m.acknowledge_time) if has("acknowledge_time") else None,
+        resolved_at=resolved_at,
+        triggered_at=max(triggers, default=None),
+    )
     return Incident(
         id=m.id,
         name=m.title,
@@ -165,6 +173,7 @@ def case_from_pb(m: case_pb2.Case) -> Incident:
         priority=_PRIORITY_NAMES.get(priority),
         category=_CATEGORY_NAMES.get(m.category),
         readable_id=m.readable_id if has("readable_id") and m.readable_id else None,
+        case_times=own,
     )
 
 

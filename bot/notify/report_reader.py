@@ -1,11 +1,14 @@
 """What a shift report reads from Coralogix: the incidents of a period, and their response times from their
 events, read once per incident version and cached in the database.
 
-An incident's events are read again only when it changed since they were read (its last state update
-moved); a closed incident never changes, so its events are read once. The reads that are needed go out
-`workers` at a time (neither API has a batch read of several incidents' events). On Incidents, whose
-GetIncidentEvents has no times, the stale incidents' event times come from one paged ListIncidentEvents
-scan (from the oldest stale creation on), matched to their events by event id.
+A case mostly tells its response times itself (`case_response_times`; a re-triggered one needs the
+first acknowledge an older version of it cached): no read. Any other incident's events are read again
+only when it changed since they were read (its last state update moved); a closed incident never
+changes, so its events are read once. The reads that are needed go out `workers` at a time (neither API
+has a batch read of several incidents' events, and Incidents' ListIncidentEvents cannot say whose an
+event is: its items carry no incident id). On Incidents, whose GetIncidentEvents has no times, the stale
+incidents' event times come from one paged ListIncidentEvents scan (from the oldest stale creation on),
+run beside those reads and matched to their events by event id.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.coralogix.backend import CoralogixBackend, TimedEventSource
-from bot.domain import OPEN_STATUSES, Incident, IncidentFilter, Ordering, SortField
-from bot.reports.response_times import ResponseTimes, response_times
+from bot.domain import OPEN_STATUSES, Incident, IncidentEvent, IncidentFilter, Ordering, SortField
+from bot.reports.response_times import ResponseTimes, case_response_times, response_times
 from bot.reports.schedule import Period
 from bot.reports.shift import ShiftReport, build_shift_report
 from bot.routing_file import Route, route_matches
@@ -51,6 +54,8 @@ class ReadCounts:
     event_reads: int = 0
     cached: int = 0
     failed: int = 0
+    own: int = 0
+    """Answered by the case itself (and its cached first acknowledge), with no read at all."""
 
 
 def _to_row(incident: Incident, times: ResponseTimes) -> CachedResponse:
@@ -66,6 +71,16 @@ def _to_row(incident: Incident, times: ResponseTimes) -> CachedResponse:
         ack_unknown=times.ack_unknown,
         resolve_unknown=times.resolve_unknown,
     )
+
+
+def _stamped(events: list[IncidentEvent], stamps: Mapping[str, datetime]) -> list[IncidentEvent]:
+    """The events with the times the scan found for those that carry none."""
+    if not stamps:
+        return events
+    return [
+        replace(event, at=stamps[event.id]) if event.at is None and event.id in stamps else event
+        for event in events
+    ]
 
 
 def _from_row(row: CachedResponse) -> ResponseTimes:
@@ -116,34 +131,48 @@ class ReportReader:
     def response_times(
         self, incidents: Sequence[Incident], counts: ReadCounts | None = None
     ) -> dict[str, ResponseTimes]:
-        """Each incident's response times: from the cache where it has not changed since, else its events."""
+        """Each incident's response times: from the cache where it has not changed since, else from the
+        case itself where it can tell (Cases), else from its events."""
         counts = counts if counts is not None else ReadCounts()
         cached = self._store.cached_responses([incident.id for incident in incidents])
         found: dict[str, ResponseTimes] = {}
+        fresh: list[CachedResponse] = []
         stale: list[Incident] = []
         for incident in incidents:
             row = cached.get(incident.id)
             if row is not None and row.version == version_of(incident):
                 found[incident.id] = _from_row(row)
                 counts.cached += 1
+            elif (own := case_response_times(incident, _from_row(row) if row else None)) is not None:
+                found[incident.id] = own
+                fresh.append(_to_row(incident, own))
+                counts.own += 1
             else:
                 stale.append(incident)
-        fresh: list[CachedResponse] = []
-        stamps, complete = self._event_times(stale)
+        found.update(self._from_events(stale, fresh, counts))
+        if fresh:
+            self._store.save_responses(fresh, self._clock())
+        return found
 
-        def read(incident: Incident) -> ResponseTimes | None:
-            return self._read_one(incident, stamps)
-
-        for incident, times in zip(stale, self._pool.map(read, stale), strict=True):
+    def _from_events(
+        self, stale: Sequence[Incident], fresh: list[CachedResponse], counts: ReadCounts
+    ) -> dict[str, ResponseTimes]:
+        """The response times of `stale` from their events (read now), adding the rows to cache to `fresh`."""
+        found: dict[str, ResponseTimes] = {}
+        if not stale:
+            return found
+        scan = self._pool.submit(self._event_times, stale)  # the times' scan runs beside the events' reads
+        histories = list(self._pool.map(self._read_events, stale))
+        stamps, complete = scan.result()
+        for incident, events in zip(stale, histories, strict=True):
             counts.event_reads += 1
-            if times is None:
+            if events is None:
                 counts.failed += 1
                 continue
+            times = response_times(incident, _stamped(events, stamps))
             found[incident.id] = times
             if complete or not (times.ack_unknown or times.resolve_unknown):
                 fresh.append(_to_row(incident, times))  # a time a cut-short scan missed is looked for again
-        if fresh:
-            self._store.save_responses(fresh, self._clock())
         return found
 
     def warm(self, counts: ReadCounts | None = None) -> ReadCounts:
@@ -180,18 +209,12 @@ class ReportReader:
             )
         return {event.id: event.at for event in found.events if event.at is not None}, found.complete
 
-    def _read_one(self, incident: Incident, stamps: Mapping[str, datetime]) -> ResponseTimes | None:
+    def _read_events(self, incident: Incident) -> list[IncidentEvent] | None:
         try:
-            events = self._client.get_incident_events(incident.id)
+            return self._client.get_incident_events(incident.id)
         except Exception as exc:  # one unreadable history leaves that incident out, not the report
             log.warning("could not read the events of %s: %s", incident.id, exc)
             return None
-        if stamps:
-            events = [
-                replace(event, at=stamps[event.id]) if event.at is None and event.id in stamps else event
-                for event in events
-            ]
-        return response_times(incident, events)
 
     def report(
         self,

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.domain import EventKind, Incident, IncidentEvent, State
+from bot.domain import EventKind, Incident, IncidentEvent, State, Status
 
 UNASSIGNED = "unassigned"
 
@@ -136,6 +136,42 @@ def response_times(incident: Incident, events: Sequence[IncidentEvent]) -> Respo
         retriggers=max(len(triggers) - 1, 0),
         ack_unknown=ack_unknown,
         resolve_unknown=resolve_unknown,
+    )
+
+
+def case_response_times(incident: Incident, earlier: ResponseTimes | None = None) -> ResponseTimes | None:
+    """TTA and TTR from the case's own times (and `earlier`, what an older version of it said), where
+    they are sure to be what its events would say; None where only the events can tell.
+
+    A case starts at its creation. Its `resolve_time` is the resolve after its latest trigger (a
+    re-trigger clears it). Its `acknowledge_time` is its first acknowledge only while no alert fired
+    after it opened (a re-trigger that reopens it clears it): for a re-triggered case the first
+    acknowledge must come from `earlier` (a first acknowledge, once made, never changes). An acknowledged
+    or resolved case without the time to show for it needs its events too. Who acknowledged is not kept
+    (the case does not say; no report uses it), and `retriggers` is 1 for a re-triggered case (how many
+    times, only its events tell).
+    """
+    own, started = incident.case_times, incident.created_at
+    if own is None or started is None or own.triggered_at is None:
+        return None
+    retriggered = own.triggered_at > started
+    known = earlier is not None and earlier.started_at == started and earlier.acknowledged_at is not None
+    acked = earlier.acknowledged_at if known and earlier is not None else own.acknowledged_at
+    if retriggered and not known:
+        return None
+    if acked is None and incident.status is not Status.TRIGGERED:
+        return None
+    resolved, over = own.resolved_at, incident.state is State.RESOLVED or incident.is_closed
+    if (resolved is None) == over or (resolved is not None and resolved < own.triggered_at):
+        return None
+    if acked is not None and acked < started:
+        return None
+    return ResponseTimes(
+        incident.id,
+        started_at=started,
+        acknowledged_at=acked,
+        resolved_at=resolved,
+        retriggers=int(retriggered),
     )
 
 

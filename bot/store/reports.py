@@ -94,16 +94,15 @@ class ReportQueries(StoreBase):
             }
             for row in rows
         ]
-        for chunk in chunked(values, 200):
-            with self._write() as conn:
-                stmt = self._insert(times).values(list(chunk))
-                excluded = stmt.excluded
-                conn.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[times.c.incident_id],
-                        set_={name: excluded[name] for name in values[0] if name != "incident_id"},
-                    )
-                )
+        if not values:
+            return 0
+        insert = self._insert(times)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[times.c.incident_id],
+            set_={name: insert.excluded[name] for name in values[0] if name != "incident_id"},
+        )
+        with self._write() as conn:  # one transaction, one statement run for every row (executemany)
+            conn.execute(upsert, values)
         return len(values)
 
     def prune_responses(self, before: datetime) -> int:

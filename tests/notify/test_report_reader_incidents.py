@@ -78,3 +78,27 @@ def test_incidents_mtta_comes_from_the_listed_event_times(store: Store) -> None:
         reader.close()
         client.close_channel()
         running.stop()
+
+
+def test_the_times_scan_runs_beside_the_event_reads(store: Store) -> None:
+    clock = Clock()
+    sim = SimulatedCoralogix(seed=4, clock=clock)
+    for minute in range(3):
+        clock.at(minute)
+        sim.acknowledge(sim.create_incident(name=f"i{minute}"), "alice@example.com")
+    clock.at(60)
+    sim.faults.slow(0.5, "ListIncidentEvents")  # the scan's page is answered late
+
+    running = start_coralogix_sandbox(sim)
+    client = make_backend("incidents", open_channel(running.address, insecure=True), "cx-team-key")
+    reader = ReportReader(client=client, store=store, clock=clock)
+    try:
+        report = reader.report(None, Period(T0 - timedelta(hours=1), T0 + timedelta(hours=1)))
+        assert report.responses.mtta.count == 3
+        # the events were read while the scan waited for its page (calls are recorded as they end)
+        order = [call.rpc for call in sim.calls if call.rpc.endswith("IncidentEvents")]
+        assert order == ["GetIncidentEvents"] * 3 + ["ListIncidentEvents"]
+    finally:
+        reader.close()
+        client.close_channel()
+        running.stop()

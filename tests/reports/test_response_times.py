@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import EventKind, Incident, IncidentEvent, Severity, State
+from bot.domain import CaseTimes, EventKind, Incident, IncidentEvent, Severity, State, Status
 from bot.reports.response_times import (
+    ResponseTimes,
     by_severity,
+    case_response_times,
     response_times,
     summarize,
     summarize_by,
@@ -148,3 +150,42 @@ def test_timed_events_fill_only_what_the_incident_vouches_for() -> None:
     assert [event.at for event in filled] == [at(8), None, at(8, 40)]
     # timed events (Cases) are left as they are
     assert timed_events(A, A_EVENTS) == A_EVENTS
+
+
+def case(
+    state: State = State.TRIGGERED, status: Status = Status.TRIGGERED, **own: datetime | None
+) -> Incident:
+    """A case opened at 9:00 whose alert fired then (unless `triggered_at` says later)."""
+    times = CaseTimes(**{"triggered_at": at(9), **own})
+    return Incident(id="K", created_at=at(9), state=state, status=status, case_times=times)
+
+
+def test_a_case_tells_its_times_where_they_are_sure() -> None:
+    done = {"state": State.RESOLVED, "status": Status.RESOLVED}
+    times = case_response_times(case(**done, acknowledged_at=at(9, 5), resolved_at=at(9, 30)))  # type: ignore[arg-type]
+    assert times is not None
+    assert (times.time_to_acknowledge, times.time_to_resolve) == (minutes(5), minutes(30))
+    fresh = case_response_times(case())  # open, nobody acknowledged it yet
+    assert fresh is not None and fresh.never_acknowledged and fresh.resolved_at is None
+    # a re-triggered case: the first acknowledge from what an older version said (it stays the first)
+    earlier = ResponseTimes("K", started_at=at(9), acknowledged_at=at(9, 5))
+    again = case(**done, acknowledged_at=at(9, 45), resolved_at=at(9, 50), triggered_at=at(9, 40))  # type: ignore[arg-type]
+    assert case_response_times(again) is None
+    times = case_response_times(again, earlier)
+    assert times is not None
+    assert (times.time_to_acknowledge, times.time_to_resolve, times.retriggers) == (
+        minutes(5),
+        minutes(50),
+        1,
+    )
+
+
+def test_a_case_that_cannot_be_sure_asks_for_its_events() -> None:
+    assert case_response_times(incident("I", created_at=at(9))) is None  # not a case
+    assert case_response_times(case(state=State.RESOLVED)) is None  # resolved, but when?
+    assert case_response_times(case(resolved_at=at(9, 30))) is None  # a resolve time, but not resolved
+    assert case_response_times(case(status=Status.ACKNOWLEDGED)) is None  # acknowledged, but when?
+    assert case_response_times(case(status=Status.ACKNOWLEDGED, acknowledged_at=at(8, 59))) is None
+    earlier = ResponseTimes("K", started_at=at(9), acknowledged_at=at(9, 5))
+    stale = case(State.RESOLVED, resolved_at=at(9, 10), triggered_at=at(9, 20))  # resolved before the trigger
+    assert case_response_times(stale, earlier) is None

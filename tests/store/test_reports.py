@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from bot.store import Store
 from bot.store.reports import RUN_CLAIMED, RUN_POSTED, CachedResponse
 
@@ -38,6 +41,17 @@ def test_response_rows_are_saved_replaced_and_read_back(store: Store) -> None:
     assert got["b"].closed and got["b"].resolved_at == T0 + timedelta(minutes=9)
     assert store.prune_responses(T0 + timedelta(seconds=1)) == 2
     assert store.cached_responses(["a", "b"]) == {}
+
+
+def test_response_rows_are_saved_in_one_transaction(store: Store) -> None:
+    # a report saves thousands of rows at once: all of them or, when one is refused, none
+    rows = [row(f"inc-{n}", "v1") for n in range(1000)]
+    bad = row("inc-bad", "v1", retriggers=None)  # NOT NULL
+    with pytest.raises(IntegrityError):
+        store.save_responses([*rows, bad], T0)
+    assert store.cached_responses([item.incident_id for item in rows]) == {}
+    assert store.save_responses(rows, T0) == 1000
+    assert len(store.cached_responses([item.incident_id for item in rows])) == 1000
 
 
 def test_a_run_is_claimed_once_across_replicas(store: Store, other_store: Store) -> None:

@@ -13,6 +13,10 @@ squares), the largest ratio of table rows to open incidents and the error lines.
 Goals (issue 15): p95 poll <= 1 s, RSS slope <= 2 MB/h, rows <= 3x open incidents, no error in the log.
 
     .venv/bin/python bench/soak.py [--minutes N] [--csv PATH] [--open N] [--new LO HI] [--changes LO HI]
+                                   [--trace-memory PATH]
+
+`--trace-memory PATH` runs the bot under tracemalloc (slower: not for the headline figures) and writes to
+PATH, every five minutes, the 25 source lines whose live allocations grew most since the third minute.
 
 At the issue's load each channel needs about 1.3 new messages a second (a card or a thread line per
 change) where Slack allows one: the outbox grows, and a closed incident whose last lines still wait keeps
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing as mp
+import os
 import random
 import sqlite3
 import sys
@@ -53,6 +58,28 @@ ROUTES = {
 }
 PEOPLE = ("alice@example.com", "bob@example.com", "carol@example.com")
 SAMPLE_EVERY = 10.0
+
+TRACER = """
+import os, threading, time, tracemalloc
+
+def _trace(path):
+    tracemalloc.start(1)
+    time.sleep(180)
+    base = tracemalloc.take_snapshot()
+    started = time.monotonic()
+    while True:
+        time.sleep(300)
+        top = tracemalloc.take_snapshot().compare_to(base, "lineno")[:25]
+        with open(path, "a") as out:
+            minutes = (time.monotonic() - started) / 60 + 3
+            traced = tracemalloc.get_traced_memory()[0] / 2**20
+            out.write(f"--- {minutes:.0f} min: traced {traced:.1f} MiB\\n")
+            out.writelines(f"{stat}\\n" for stat in top)
+
+if os.environ.get("SOAK_TRACE_MEMORY"):
+    threading.Thread(target=_trace, args=(os.environ["SOAK_TRACE_MEMORY"],), daemon=True).start()
+"""
+"""Loaded by the bot's interpreter (sitecustomize) when `--trace-memory` is given."""
 
 
 @dataclass(frozen=True)
@@ -310,6 +337,7 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=150, help="open incidents beyond which the oldest close")
     parser.add_argument("--new", type=int, nargs=2, default=(1, 2), help="new incidents a second, from-to")
     parser.add_argument("--changes", type=int, nargs=2, default=(2, 3), help="changes a second, from-to")
+    parser.add_argument("--trace-memory", type=Path, help="run the bot under tracemalloc, top growth here")
     args = parser.parse_args()
     print(f"load: {args.new} new incidents and {args.changes} changes a second (from, to)")
     with (
@@ -321,6 +349,12 @@ def main() -> int:
             "BOT_RETENTION_DAYS": "0",
             "BOT_STORM_THRESHOLD": "10",
         }
+        if args.trace_memory:
+            (Path(tmp) / "site").mkdir()
+            (Path(tmp) / "site" / "sitecustomize.py").write_text(TRACER)
+            path = [str(Path(tmp) / "site"), env.get("PYTHONPATH", "")]
+            env |= {"PYTHONPATH": os.pathsep.join(p for p in path if p)}
+            env |= {"SOAK_TRACE_MEMORY": str(args.trace_memory.resolve())}
         log = Path(tmp) / "bot.log"
         with running_bot(env, log) as bot:
             samples = run(bot, cx, Path(tmp), args)

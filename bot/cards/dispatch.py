@@ -33,7 +33,7 @@ IDLE_WAIT = 0.2
 """Seconds a worker with nothing to do waits before looking again (or less, when woken)."""
 LOOK_EVERY = 0.1
 """The workers together read which channels have due work at most this often (unless woken)."""
-FOLD_AFTER = timedelta(seconds=30)
+FOLD_AFTER = timedelta(seconds=15)
 """How long a closed incident's thread lines wait for the channel's pace before they go on its card."""
 COUNT_EVERY = 1.0
 """The queue's depth per channel (a metric, /readyz) is counted at most this often."""

@@ -130,6 +130,15 @@ class AutoBackend:
             return backend.list_timed_events(start, end, api_key=api_key)
         return None
 
+    def incidents_per_alert(
+        self, filter: IncidentFilter, *, api_key: ApiKey | None = None
+    ) -> list[AggregationGroup] | None:
+        """The detected backend's counts per alert (Incidents); None on Cases, which cannot group so."""
+        backend = self._backend()
+        if isinstance(backend, IncidentsClient):
+            return backend.incidents_per_alert(filter, api_key=api_key)
+        return None
+
     def list_aggregations(
         self,
         filter: IncidentFilter | None = None,

@@ -130,6 +130,21 @@ class TimedEventSource(Protocol):
     ) -> TimedEvents | None: ...
 
 
+@runtime_checkable
+class AlertCounter(Protocol):
+    """A backend that counts incidents per alert and application on the server.
+
+    Incidents' ListIncidentAggregations grouped by alert name, incident name and application (see
+    `IncidentsClient.incidents_per_alert`); None when the API cannot (Cases' filter values count one
+    field at a time) or the groups did not fit the pages read. Not part of `CoralogixBackend`: only
+    reports need it.
+    """
+
+    def incidents_per_alert(
+        self, filter: IncidentFilter, *, api_key: ApiKey | None = None
+    ) -> list[AggregationGroup] | None: ...
+
+
 def make_backend(
     api: ApiName,
     channel: grpc.Channel,

@@ -30,6 +30,7 @@ from bot.coralogix.pb import (
 )
 from bot.coralogix.pb import incidents_service_pb2 as svc
 from bot.domain import (
+    ALERT_NAME_LABEL,
     AggregationGroup,
     BatchResult,
     GroupField,
@@ -243,13 +244,45 @@ class IncidentsClient(ChannelClient):
         assignment counts become one group per assignee (key {"assignee": user or "unassigned"}).
         """
         group = convert.group_by_to_pb(group_by) if group_by is not None else None
+        group_bys = [group] if group is not None else []
+        aggregations, _ = self._aggregations(filter, group_bys, api_key, _MAX_AGGREGATION_PAGES)
+        if group_by is GroupField.ASSIGNEE:
+            return convert.assignee_groups_from_pb(aggregations)
+        return [convert.aggregation_from_pb(aggregation) for aggregation in aggregations]
+
+    def incidents_per_alert(
+        self,
+        filter: IncidentFilter,
+        *,
+        max_pages: int = _MAX_AGGREGATION_PAGES,
+        api_key: ApiKey | None = None,
+    ) -> list[AggregationGroup] | None:
+        """How many matching incidents each alert opened, per application: one ListIncidentAggregations
+        grouped by the `alert_name` label, the incident's name and its application (keys "alert_name",
+        "name", "app"), every page; None when there were more than `max_pages`."""
+        group_bys = [
+            incident_query_pb2.GroupBy(contextual_label=wrappers_pb2.StringValue(value=ALERT_NAME_LABEL)),
+            incident_query_pb2.GroupBy(incident_field=incident_pb2.INCIDENTS_FIELDS_NAME),
+            incident_query_pb2.GroupBy(incident_field=incident_pb2.INCIDENTS_FIELDS_APPLICATION_NAME),
+        ]
+        aggregations, complete = self._aggregations(filter, group_bys, api_key, max_pages)
+        return [convert.aggregation_from_pb(agg) for agg in aggregations] if complete else None
+
+    def _aggregations(
+        self,
+        filter: IncidentFilter | None,
+        group_bys: list[incident_query_pb2.GroupBy],
+        api_key: ApiKey | None,
+        max_pages: int,
+    ) -> tuple[list[incident_pb2.IncidentAggregation], bool]:
+        """Every page of ListIncidentAggregations (at most `max_pages`), and False when that was not all."""
         query = convert.query_filter_to_pb(filter) if filter is not None else None
         aggregations: list[incident_pb2.IncidentAggregation] = []
         token: str | None = None
-        for _ in range(_MAX_AGGREGATION_PAGES):
+        for _ in range(max_pages):
             request = svc.ListIncidentAggregationsRequest(
                 filter=query,
-                group_bys=[group] if group is not None else [],
+                group_bys=group_bys,
                 pagination=svc.PaginationRequest(page_token=wrappers_pb2.StringValue(value=token))
                 if token
                 else None,
@@ -259,12 +292,12 @@ class IncidentsClient(ChannelClient):
             )
             aggregations.extend(response.incident_aggs)
             next_token = response.pagination.next_page_token.value or None
-            if next_token is None or next_token == token:
+            if next_token is None:
+                return aggregations, True
+            if next_token == token:
                 break
             token = next_token
-        if group_by is GroupField.ASSIGNEE:
-            return convert.assignee_groups_from_pb(aggregations)
-        return [convert.aggregation_from_pb(aggregation) for aggregation in aggregations]
+        return aggregations, False
 
     # ----------------------------------------------------------------------------------- writes
 

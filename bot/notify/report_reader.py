@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.coralogix.backend import CoralogixBackend, TimedEventSource
 from bot.domain import OPEN_STATUSES, Incident, IncidentEvent, IncidentFilter, Ordering, SortField
+from bot.notify.noisiest import counted_noisiest
 from bot.reports.response_times import ResponseTimes, case_response_times, response_times
 from bot.reports.schedule import Period
 from bot.reports.shift import ShiftReport, build_shift_report
@@ -249,4 +250,5 @@ class ReportReader:
             now=now,
             run=run,
             late=late,
+            noisiest=counted_noisiest(self._client, route, period),
         )

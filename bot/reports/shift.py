@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain import Incident, Severity, Status
+from bot.domain import ALERT_NAME_LABEL, AggregationGroup, GroupField, Incident, Severity, Status
 from bot.reports.response_times import ResponseSummary, ResponseTimes, started_within, summarize
 from bot.reports.schedule import Period
 
@@ -67,6 +67,24 @@ def _by_severity(incidents: Iterable[Incident]) -> dict[Severity, int]:
 def noisiest_alerts(incidents: Iterable[Incident], limit: int = NOISIEST) -> list[NoisyAlert]:
     """The alerts (with their application) that opened the most incidents, most first, ties by name."""
     counts = Counter((incident.alert_name or incident.title, incident.application) for incident in incidents)
+    return _ranked(counts, limit)
+
+
+def noisiest_from_groups(
+    groups: Iterable[AggregationGroup], limit: int = NOISIEST
+) -> list[NoisyAlert] | None:
+    """`noisiest_alerts` from Coralogix's counts per `alert_name` label, name and application
+    (`incidents_per_alert`); None when a group has neither (such an incident goes by its id)."""
+    counts: Counter[tuple[str, str | None]] = Counter()
+    for group in groups:
+        alert = group.key.get(ALERT_NAME_LABEL) or group.key.get("name")
+        if not alert:
+            return None
+        counts[alert, group.key.get(GroupField.APPLICATION.value) or None] += group.total
+    return _ranked(counts, limit)
+
+
+def _ranked(counts: Counter[tuple[str, str | None]], limit: int) -> list[NoisyAlert]:
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or ""))
     return [NoisyAlert(alert, application, count) for (alert, application), count in ranked[:limit]]
 
@@ -80,9 +98,11 @@ def build_shift_report(
     now: datetime,
     run: datetime | None = None,
     late: bool = False,
+    noisiest: Sequence[NoisyAlert] | None = None,
 ) -> ShiftReport:
     """The report of `period`: an incident is new when it started in the period (its first trigger, else
-    its creation), resolved when the resolve that ended its latest trigger fell in it."""
+    its creation), resolved when the resolve that ended its latest trigger fell in it. The noisiest
+    alerts are counted over the new incidents unless Coralogix counted them (`noisiest`)."""
     previous = period.previous
     new: list[Incident] = []
     resolved: list[Incident] = []
@@ -117,7 +137,7 @@ def build_shift_report(
         open_total=len(still_open),
         responses=summarize(current),
         previous=summarize(before),
-        noisiest=noisiest_alerts(new),
+        noisiest=noisiest if noisiest is not None else noisiest_alerts(new),
         run=run,
         late=late,
     )

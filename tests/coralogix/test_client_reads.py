@@ -277,3 +277,27 @@ def test_per_call_key_on_reads(client, sim, shop):
     client.get_incident(shop["info"], api_key=ALICE_KEY)
     call = sim.calls_to("GetIncident")[-1]
     assert (call.api_key, call.user_id) == (ALICE_KEY, "alice@example.com")
+
+
+def test_incidents_per_alert_name_and_application(client, sim, shop):
+    sim.create_incident(name="Checkout 5xx", severity="error", application="shop")
+    groups = client.incidents_per_alert(IncidentFilter(severities=(Severity.CRITICAL, Severity.ERROR)))
+    assert groups is not None
+    counts = {(group.key["alert_name"], group.key["name"], group.key["app"]): group.total for group in groups}
+    [(alert, name, app)] = counts
+    assert (name, app, counts[alert, name, app]) == ("Checkout 5xx", "shop", 2)
+    request = sim.calls_to("ListIncidentAggregations")[-1].request
+    assert request.group_bys[0].contextual_label.value == "alert_name"
+    assert [group_by.incident_field for group_by in request.group_bys[1:]] == [
+        incident_pb2.INCIDENTS_FIELDS_NAME,
+        incident_pb2.INCIDENTS_FIELDS_APPLICATION_NAME,
+    ]
+    assert list(request.filter.severity) == [4, 3]
+
+
+def test_incidents_per_alert_is_none_when_its_pages_run_out(client, sim):
+    for n in range(60):  # 60 groups: two pages of the service's 50
+        sim.create_incident(name=f"alert {n}", application="shop")
+    assert client.incidents_per_alert(IncidentFilter(), max_pages=1) is None
+    groups = client.incidents_per_alert(IncidentFilter(), max_pages=2)
+    assert groups is not None and len(groups) == 60

@@ -24,6 +24,7 @@ from bot.cards.work import (
     UpdateDigest,
     Work,
     from_outbox,
+    mark_of,
     to_outbox,
 )
 from bot.domain import Incident
@@ -200,8 +201,13 @@ class OutboxWorker:
 
     def _attempt(self, items: list[OutboxItem], work: Work, incidents: Incidents) -> int:
         retried = max(item.attempts for item in items) > 1  # an earlier attempt may have landed
+        landed: list[OutboxItem] = []
         try:
-            self._handle(items[0].channel, work, incidents, retried=retried)
+            if isinstance(work, ThreadReply) and (retried or work.verify):
+                landed, items, work = self._landed_lines(items, work)
+                if not items:
+                    return self._complete(landed)
+            self._handle(items[0].channel, work, incidents, retried=retried, items=items)
         except SlackPermanentError as exc:
             for item in items:
                 self._drop(item, exc.error, str(exc))
@@ -209,16 +215,42 @@ class OutboxWorker:
         except (SlackError, CoralogixError) as exc:
             for item in items:
                 self._reschedule(item, str(exc), exc)
-            return 0
+            return self._complete(landed)
+        return self._complete(landed + items)
+
+    def _complete(self, items: list[OutboxItem]) -> int:
         for item in items:
             self._store.complete(item.id, attempts=item.attempts)  # unless queued again meanwhile
         return len(items)
 
-    def _handle(self, channel: str, work: Work, incidents: Incidents, *, retried: bool = False) -> None:
-        """One handler per kind of work; each raises what Slack or Coralogix raised."""
+    def _landed_lines(
+        self, items: list[OutboxItem], work: ThreadReply
+    ) -> tuple[list[OutboxItem], list[OutboxItem], ThreadReply]:
+        """Split a reply's items into those an earlier attempt already left in the thread (found by their
+        marks in its metadata) and the rest, with the reply that says the rest alone."""
+        sent = self._sender.sent_marks(items[0].channel, work.thread_ts)
+        landed = [item for item in items if mark_of(item) in sent]
+        if not landed:
+            return [], items, work
+        rest = [item for item in items if mark_of(item) not in sent]
+        lines = tuple(line for item in rest for line in _lines_of(item))
+        log.info("%d thread lines were sent before a crash: not sent again", len(landed))
+        return landed, rest, replace(work, lines=lines)
+
+    def _handle(
+        self,
+        channel: str,
+        work: Work,
+        incidents: Incidents,
+        *,
+        retried: bool = False,
+        items: list[OutboxItem] | None = None,
+    ) -> None:
+        """One handler per kind of work; each raises what Slack or Coralogix raised. A reply carries the
+        marks of the queued `items` it says (`mark_of`)."""
         match work:
             case ThreadReply():
-                self._sender.send_reply(channel, work)
+                self._sender.send_reply(channel, work, marks=[mark_of(item) for item in items or []])
             case PostDigest():
                 self._post_digest(channel, work, incidents)
             case UpdateDigest():
@@ -313,6 +345,11 @@ class OutboxWorker:
         if repaired:
             log.info("%d posts a crash left unfinished will be checked and completed", repaired)
         return repaired
+
+
+def _lines_of(item: OutboxItem) -> tuple[str, ...]:
+    work = from_outbox(item)
+    return work.lines if isinstance(work, ThreadReply) else ()
 
 
 def _mergeable(first: Work, then: Work) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.backoff import SLACK_WORK
@@ -21,6 +22,7 @@ from bot.cards.work import (
     UpdateCard,
     UpdateDigest,
     Work,
+    dedupe_key,
     incident_of,
     to_outbox,
 )
@@ -36,7 +38,7 @@ from bot.errors import (
 from bot.metrics import Metrics
 from bot.slack.blocks import MessagePayload, digest_message, incident_card, thread_note
 from bot.slack.gateway import SlackGateway
-from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE
+from bot.slack.ids import DIGEST_METADATA_EVENT_TYPE, THREAD_METADATA_EVENT_TYPE
 from bot.store import Store
 from bot.store.rows import MessageKind, MessageRow
 
@@ -157,9 +159,10 @@ class CardSender:
             self.defer(work, message.channel, key=key, exc=None)
             return False
         try:
-            self.send_reply(message.channel, work)
+            self.send_reply(message.channel, work, marks=[dedupe_key(work, message.channel, key)])
         except SlackError as exc:
-            self.defer(work, message.channel, key=key, exc=exc)
+            certain = isinstance(exc, SlackRateLimitedError | SlackRequestError)  # Slack kept nothing
+            self.defer(replace(work, verify=not certain), message.channel, key=key, exc=exc)
             return False
         return True
 
@@ -187,12 +190,24 @@ class CardSender:
                 sent += self.thread(message, lines, key, broadcast=broadcast, blocks=blocks)
         return sent
 
-    def send_reply(self, channel: str, work: ThreadReply) -> str:
-        """The reply itself, no outbox: raises what Slack raised."""
+    def send_reply(self, channel: str, work: ThreadReply, *, marks: Sequence[str] = ()) -> str:
+        """The reply itself, no outbox: raises what Slack raised. `marks` name the queued lines it carries
+        (in its metadata), so `sent_marks` finds them after a crash."""
         note = thread_note(work.lines)
-        if work.blocks:
-            note = MessagePayload(text=note.text, blocks=[dict(b) for b in work.blocks])
-        return self.gateway.post_message(channel, note, thread_ts=work.thread_ts, broadcast=work.broadcast)
+        blocks = [dict(b) for b in work.blocks] if work.blocks else note.blocks
+        metadata = {
+            "event_type": THREAD_METADATA_EVENT_TYPE,
+            "event_payload": {"incident_id": work.incident_id or "", "marks": list(marks)},
+        }
+        reply = MessagePayload(text=note.text, blocks=blocks, metadata=metadata if marks else None)
+        return self.gateway.post_message(channel, reply, thread_ts=work.thread_ts, broadcast=work.broadcast)
+
+    def sent_marks(self, channel: str, thread_ts: str) -> set[str]:
+        """The marks of every reply `send_reply` left under `thread_ts` (read from Slack)."""
+        marks: set[str] = set()
+        for _ts, payload in self.gateway.thread_payloads(channel, thread_ts, THREAD_METADATA_EVENT_TYPE):
+            marks.update(str(mark) for mark in payload.get("marks", []))
+        return marks
 
     # -- storm digests ---------------------------------------------------------------------------
 

@@ -45,6 +45,8 @@ class ThreadReply:
     broadcast: bool = False
     """Also show the reply in the channel (Slack's reply_broadcast)."""
     blocks: tuple[dict[str, Any], ...] = ()
+    verify: bool = False
+    """An earlier attempt may have landed: look for its marks in the thread (message metadata) first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,11 @@ def dedupe_key(work: Work, channel: str, key: str = "") -> str:
             return f"digest-update:{channel}:{ts}"
 
 
+def mark_of(item: OutboxItem) -> str:
+    """What names a queued item in Slack's message metadata (its dedupe key), to find it after a crash."""
+    return item.dedupe_key or f"outbox:{item.id}"
+
+
 def incident_of(work: Work) -> str | None:
     match work:
         case PostCard(incident_id=incident_id) | UpdateCard(incident_id=incident_id):
@@ -141,6 +148,8 @@ def _encode(work: Work) -> tuple[OutboxKind, JSONObject]:
                 payload["broadcast"] = True
             if work.blocks:
                 payload["blocks"] = list(work.blocks)
+            if work.verify:
+                payload["verify"] = True
             return OutboxKind.THREAD, payload
         case PostDigest():
             return OutboxKind.DIGEST, {"digest": list(work.incident_ids)}
@@ -178,6 +187,7 @@ def from_outbox(item: OutboxItem) -> Work:
                 incident_id=item.incident_id,
                 broadcast=bool(payload.get("broadcast", False)),
                 blocks=tuple(payload.get("blocks", [])),
+                verify=bool(payload.get("verify", False)),
             )
         if kind is OutboxKind.DIGEST:
             return PostDigest(tuple(str(i) for i in payload["digest"]))

@@ -6,8 +6,7 @@ per-channel pacing every other post shares). Posting through another layer is a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.slack.gateway import SlackGateway
 from bot.slack.ids import REMINDER_METADATA_EVENT_TYPE
@@ -39,23 +38,10 @@ class GatewayReplies:
         return self._gateway.post_message(channel, payload, thread_ts=thread_ts, broadcast=broadcast)
 
     def find_reminder(self, channel: str, thread_ts: str, step: int) -> str | None:
-        cursor: str | None = None
-        for _ in range(MAX_PAGES):
-            data = self._gateway.thread_replies(channel, thread_ts, cursor=cursor)
-            for message in data.get("messages", []):
-                if _is_step(message, thread_ts, step):
-                    return str(message["ts"])
-            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+        replies = self._gateway.thread_payloads(
+            channel, thread_ts, REMINDER_METADATA_EVENT_TYPE, max_pages=MAX_PAGES
+        )
+        for ts, payload in replies:
+            if payload.get("thread_ts") == thread_ts and payload.get("step") == step:
+                return ts
         return None
-
-
-def _is_step(message: Mapping[str, Any], thread_ts: str, step: int) -> bool:
-    metadata = message.get("metadata") or {}
-    payload = metadata.get("event_payload") or {}
-    return (
-        metadata.get("event_type") == REMINDER_METADATA_EVENT_TYPE
-        and payload.get("thread_ts") == thread_ts
-        and payload.get("step") == step
-    )

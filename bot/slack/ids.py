@@ -16,6 +16,10 @@ DIGEST_METADATA_EVENT_TYPE = "coralogix_incident_digest"
 REMINDER_METADATA_EVENT_TYPE = "coralogix_incident_reminder"
 """Metadata of a reminder (a thread reply): its payload names the `thread_ts` and `step` it is."""
 
+THREAD_METADATA_EVENT_TYPE = "coralogix_incident_thread"
+"""Metadata of a thread reply the bot queued: its payload names the `incident_id` and the `marks` (the
+queued lines' keys) it carries, so a reply that landed before a crash is found, not sent again."""
+
 DEFAULT_SLASH_COMMAND = "/cx"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cards import CardSender, OutboxWorker, Routes
-from bot.cards.work import PostCard, to_outbox
+from bot.cards.work import PostCard, ThreadReply, mark_of, to_outbox
 from bot.coralogix.client import IncidentsClient, connect
 from bot.domain import Incident
 from bot.metrics import Metrics
@@ -19,6 +19,7 @@ from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.store import MessageKind, Store
+from tests.e2e.harness import wait_for
 
 CHANNEL = "C0PAYMENTS"
 MENTION = "<!subteam^S0ONCALL>"
@@ -161,3 +162,55 @@ def test_a_post_whose_sender_died_mid_send_is_found_not_posted_again(
     row = store.message(incident.id, CHANNEL)
     assert row is not None
     assert row.is_posted
+
+
+def _card(replica: Replica, store: Store, incident: Incident) -> str:
+    store.claim_messages([(incident.id, CHANNEL)], "heir", datetime.now(UTC))
+    assert replica.sender.post_card(incident, CHANNEL, [], defer=False)
+    row = store.message(incident.id, CHANNEL)
+    assert row is not None and row.ts is not None
+    return row.ts
+
+
+def test_thread_lines_whose_sender_died_mid_send_are_found_not_posted_again(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
+) -> None:
+    """A sender claimed two waiting lines of one card, replied with both and died before completing them;
+    a third line was queued meanwhile. The next sender finds the two in the thread (their marks in the
+    reply's metadata) and replies with the third alone."""
+    [incident] = _incidents(coralogix, client, 1)
+    heir = _replica("heir", store, client, slack)
+    ts = _card(heir, store, incident)
+    now = datetime.now(UTC)
+    for n in (1, 2):
+        store.enqueue(
+            to_outbox(ThreadReply(ts, (f"line {n}",), incident.id), CHANNEL, key=f"events:{n}"), now
+        )
+    taken = store.due_items(now, lock_seconds=0)  # the dead sender took both (its claim lapses at once) ...
+    dead_reply = ThreadReply(ts, ("line 1", "line 2"), incident.id)
+    heir.sender.send_reply(CHANNEL, dead_reply, marks=[mark_of(item) for item in taken])  # ... and replied
+    store.enqueue(to_outbox(ThreadReply(ts, ("line 3",), incident.id), CHANNEL, key="events:3"), now)
+
+    assert heir.outbox.drain() == 3
+
+    replies = [reply.text for reply in slack.workspace.replies(CHANNEL, ts)]
+    assert replies == ["line 1\nline 2", "line 3"]
+    assert store.pending_count() == 0
+
+
+def test_a_reply_slack_may_have_kept_is_looked_for_then_sent_once(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
+) -> None:
+    """Slack answered a reply with a 5xx (it may have kept it): the queued retry reads the thread first."""
+    [incident] = _incidents(coralogix, client, 1)
+    heir = _replica("heir", store, client, slack)
+    ts = _card(heir, store, incident)
+    slack.workspace.faults.fail("chat.postMessage", status=500, calls=2)  # the client retries a 5xx once
+    assert heir.sender.reply(incident.id, ["Resolved by bob@example.com"], key="events:4") == 0
+    slack.workspace.faults.clear()
+    reads = len(slack.workspace.calls_to("conversations.replies"))
+
+    wait_for(lambda: heir.outbox.drain() == 1, 30, "the queued reply sent on its first retry")
+
+    assert len(slack.workspace.calls_to("conversations.replies")) > reads, "the thread was not looked at"
+    assert [reply.text for reply in slack.workspace.replies(CHANNEL, ts)] == ["Resolved by bob@example.com"]

@@ -118,6 +118,22 @@ class MessageCalls(GatewayCore):
             if not cursor:
                 return
 
+    def thread_payloads(
+        self, channel: str, thread_ts: str, event_type: str, *, max_pages: int = 10
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(ts, metadata payload) of each reply under `thread_ts` whose metadata is `event_type`, oldest
+        first, a page read only when the last is used up."""
+        cursor: str | None = None
+        for _ in range(max_pages):
+            data = self.thread_replies(channel, thread_ts, cursor=cursor)
+            for message in data.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if message.get("ts") != thread_ts and metadata.get("event_type") == event_type:
+                    yield str(message["ts"]), metadata.get("event_payload") or {}
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return
+
     def thread_replies(self, channel: str, thread_ts: str, *, cursor: str | None = None) -> Mapping[str, Any]:
         """One page of a thread (conversations.replies), with every message's metadata."""
         params: dict[str, Any] = {

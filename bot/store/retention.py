@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store.base import StoreBase
 from bot.store.events import EVENT_MEMORY
+from bot.store.rows import MessageKind
 from bot.store.tables import (
     action_claims,
     identity_cache,
@@ -53,6 +54,32 @@ class Pruned:
         return sum(kinds)
 
 
+def _in_live_digest() -> ColumnElement[bool]:
+    """The incident is a line of a storm digest that still has an open member: the digest is redrawn from
+    its members' rows, so its closed lines stay until every one is closed (its count never shrinks)."""
+    member, sibling = incident_messages.alias("member"), incident_messages.alias("sibling")
+    sibling_state = incident_snapshots.alias("sibling_state")
+    open_sibling = (
+        select(sibling.c.incident_id)
+        .join(sibling_state, sibling_state.c.incident_id == sibling.c.incident_id)
+        .where(
+            sibling.c.channel == member.c.channel,
+            sibling.c.ts == member.c.ts,
+            sibling_state.c.closed.is_(False),
+        )
+        .exists()
+    )
+    return (
+        select(member.c.incident_id)
+        .where(
+            member.c.incident_id == incident_snapshots.c.incident_id,
+            member.c.kind == MessageKind.DIGEST.value,
+            open_sibling,
+        )
+        .exists()
+    )
+
+
 class RetentionQueries(StoreBase):
     def prune_older_than(
         self,
@@ -68,7 +95,7 @@ class RetentionQueries(StoreBase):
         snaps = incident_snapshots
         closed = 0
         pending = select(outbox.c.id).where(outbox.c.incident_id == snaps.c.incident_id).exists()
-        final = and_(snaps.c.closed.is_(True), snaps.c.updated_at < cutoff, ~pending)
+        final = and_(snaps.c.closed.is_(True), snaps.c.updated_at < cutoff, ~pending, ~_in_live_digest())
         while ids := self._keys(snaps.c.incident_id, final, batch):
             with self._write() as conn:  # checked again inside: a poll may have queued work since
                 ids = list(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.domain import Severity, State, Status
 from bot.metrics import Metrics
 from bot.notify.retention import RetentionJob
-from bot.store import NewOutboxItem, OutboxKind, Snapshot, Store
+from bot.store import MessageKind, NewOutboxItem, OutboxKind, Snapshot, Store
 from bot.store.reminders import ReminderSeries
 from bot.store.reports import CachedResponse
 
@@ -133,3 +133,26 @@ def test_at_zero_a_pruned_cards_reminders_go_with_it(store: Store) -> None:
 
     assert job() == 1
     assert store.reminder_series("C1", "100.1") is None
+
+
+def test_at_zero_a_storm_digests_closed_lines_stay_until_every_line_is_closed(store: Store) -> None:
+    """A digest is redrawn from its members' rows: pruning a closed member would shrink the storm's count
+    while others are still open. Its lines go together once the last one closes; a card is not held."""
+    just = NOW - timedelta(seconds=1)
+    store.upsert_snapshots(
+        [snapshot("d-closed", closed=True), snapshot("card-closed", closed=True)], now=just
+    )
+    store.upsert_snapshots([snapshot("d-open", closed=False)], now=just)
+    for member in ("d-closed", "d-open"):
+        store.record_posted(member, "C1", "200.1", "200.1", None, just, kind=MessageKind.DIGEST)
+    store.record_posted("card-closed", "C1", "200.2", "200.2", None, just)  # a card of its own
+    store.record_posted("d-closed", "C2", "300.1", "300.1", None, just)  # and a card elsewhere
+
+    assert store.prune_older_than(NOW, NOW).closed_incidents == 1
+    assert store.get_snapshot("card-closed") is None
+    assert store.get_snapshot("d-closed") is not None
+    assert [m.incident_id for m in store.messages_at("C1", "200.1")] == ["d-closed", "d-open"]
+
+    store.upsert_snapshots([snapshot("d-open", closed=True)], now=just)
+    assert store.prune_older_than(NOW, NOW).closed_incidents == 2
+    assert store.messages_at("C1", "200.1") == []

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.store import NewOutboxItem, OutboxItem, OutboxKind, Store
+from bot.domain import Severity, State, Status
+from bot.store import NewOutboxItem, OutboxItem, OutboxKind, Snapshot, Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -147,3 +148,32 @@ def test_a_locked_item_is_skipped_not_waited_for(postgres_url: str) -> None:
     finally:
         locker.dispose()
         store.close()
+
+
+def test_claim_closed_waiting_takes_only_long_waiting_lines_of_closed_incidents(store: Store) -> None:
+    store.upsert_snapshots(
+        [
+            Snapshot("closed", Status.RESOLVED, State.RESOLVED, Severity.ERROR, closed=True),
+            Snapshot("open", Status.TRIGGERED, State.TRIGGERED, Severity.ERROR),
+        ],
+        now=T0,
+    )
+    old, recent = T0, T0 + timedelta(seconds=50)
+    for key, incident, channel, at in (
+        ("old-closed", "closed", "C1", old),
+        ("recent-closed", "closed", "C1", recent),
+        ("old-open", "open", "C1", old),
+        ("old-closed-elsewhere", "closed", "C2", old),
+    ):
+        store.enqueue(
+            work(
+                0, kind=OutboxKind.THREAD, dedupe_key=key, incident_id=incident, channel=channel, priority=3
+            ),
+            at,
+        )
+    now = T0 + timedelta(minutes=1)
+
+    taken = store.claim_closed_waiting("C1", now, priority=3, queued_before=now - timedelta(seconds=15))
+
+    assert [item.dedupe_key for item in taken] == ["old-closed"]
+    assert store.claim_closed_waiting("C1", now, priority=3, queued_before=now - timedelta(seconds=15)) == []

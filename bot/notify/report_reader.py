@@ -229,6 +229,7 @@ class ReportReader:
         """The report of `route` (None: every incident) for `period`, compared with the period before."""
         counts = counts if counts is not None else ReadCounts()
         now = self._clock()
+        noisiest = self._pool.submit(counted_noisiest, self._client, route, period)  # beside the reads
         since = period.previous.start - timedelta(days=1)  # a start may precede the creation by a little
         incidents = [
             incident
@@ -250,5 +251,5 @@ class ReportReader:
             now=now,
             run=run,
             late=late,
-            noisiest=counted_noisiest(self._client, route, period),
+            noisiest=noisiest.result(),
         )

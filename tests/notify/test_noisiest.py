@@ -141,3 +141,14 @@ def test_groups_are_named_by_their_alert_name_label_else_their_name() -> None:
     assert noisiest_from_groups(groups) == [NoisyAlert("disk full", "infra", 4), NoisyAlert("cpu", None, 3)]
     nameless = AggregationGroup(key={"alert_name": "", "name": "", "app": "infra"}, total=1)
     assert noisiest_from_groups([*groups, nameless]) is None  # such incidents go by their ids
+
+
+def test_coralogix_counts_while_the_incidents_are_listed(
+    incidents: tuple[SimulatedCoralogix, ReportReader],
+) -> None:
+    sim, reader = incidents
+    sim.faults.slow(0.3, "ListIncidents")  # the listing takes a while
+    assert reader.report(None, PERIOD).noisiest == EVERY
+    # the count was made while the incidents were listed (calls are recorded as they end)
+    order = [call.rpc for call in sim.calls if call.rpc in ("ListIncidents", "ListIncidentAggregations")]
+    assert order == ["ListIncidentAggregations", "ListIncidents", "ListIncidents"]

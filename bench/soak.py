@@ -27,15 +27,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing as mp
 import os
 import random
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -46,8 +43,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the e2e harness lives in tests/
 
 from bench.head_of_line import PACE_GAP, bot_settings  # noqa: E402
+from bench.stand_ins import StandIn, stand_in, take_orders  # noqa: E402
 from bot.metrics import LATENCY_BUCKETS  # noqa: E402
-from tests.e2e.harness import BotProcess, free_port, polls_done, running_bot, wait_for, write_config  # noqa: E402
+from tests.e2e.harness import BotProcess, polls_done, running_bot, wait_for, write_config  # noqa: E402
 from tests.scrape import Scrape  # noqa: E402
 
 APPS = {"shop": "C0PAYMENTS", "search": "C0SEARCH", "general": "C0GENERAL"}
@@ -146,15 +144,14 @@ def serve_coralogix(port: int, orders: Connection, stop: Any, churn: Churn) -> N
                     pass  # e.g. a resolved incident cannot be acknowledged: the change is skipped
 
 
-def serve_slack(port: int, ready: Connection, stop: Any) -> None:
+def serve_slack(port: int, orders: Connection, stop: Any) -> None:
     """The Slack sandbox enforcing Slack's pace, until `stop`."""
     from bot.sandbox.slack import SlackWorkspace, start_slack_sandbox
 
     workspace = SlackWorkspace.with_defaults()
     workspace.faults.enforce_channel_pacing(per_second=1 / PACE_GAP, burst=1)
     with start_slack_sandbox(workspace, port=port):
-        ready.send("ready")
-        stop.wait()
+        take_orders(orders, stop)
 
 
 def quantile(buckets: list[tuple[float, float]], share: float) -> float:
@@ -218,50 +215,26 @@ def slope_mb_per_hour(points: list[tuple[float, float]]) -> float:
     return cov / var * 3600 if var else 0.0
 
 
-@contextmanager
-def stand_ins(churn: Churn) -> Iterator[tuple[Connection, int, int]]:
-    spawn = mp.get_context("spawn")
-    stop = spawn.Event()
-    coralogix_port, slack_port = free_port(), free_port()
-    cx, cx_end = spawn.Pipe()
-    slack, slack_end = spawn.Pipe()
-    processes = [
-        spawn.Process(target=serve_coralogix, args=(coralogix_port, cx_end, stop, churn)),
-        spawn.Process(target=serve_slack, args=(slack_port, slack_end, stop)),
-    ]
-    for process in processes:
-        process.start()
-    try:
-        if cx.recv() != "ready" or slack.recv() != "ready":
-            raise SystemExit("the stand-ins did not start")
-        yield cx, coralogix_port, slack_port
-    finally:
-        stop.set()
-        for process in processes:
-            process.join(10)
-
-
-def sample_once(bot: BotProcess, cx: Connection, database: Path, log: Path) -> dict[str, Any]:
+def sample_once(bot: BotProcess, cx: StandIn, database: Path, log: Path) -> dict[str, Any]:
     """One row of the CSV (the p95 of the window is filled in by the caller)."""
     scrape = Scrape.parse(bot.get("/metrics")[1])
-    cx.send("open")
     rows = table_rows(database)
     return {
         "buckets": poll_buckets(scrape),
         "rss_mb": round(rss_mb(bot), 1),
-        "open": cx.recv(),
+        "open": cx.ask("open"),
         "rows": sum(rows.values()),
         "outbox": rows.get("outbox", 0),
         "errors": len(error_lines(log)),
     } | {f"t_{name}": count for name, count in sorted(rows.items())}
 
 
-def run(bot: BotProcess, cx: Connection, tmp: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+def run(bot: BotProcess, cx: StandIn, tmp: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
     """Churn for `args.minutes`, a CSV row every 10 s; returns the rows."""
     columns = ["elapsed_s", "polls", "poll_p95_s", "rss_mb", "open", "rows", "outbox", "errors"]
     samples: list[dict[str, Any]] = []
     wait_for(lambda: polls_done(bot) >= 1, 60, "the first poll")
-    cx.send("start")
+    cx.orders.send("start")  # answered by the churn, not in words
     started = time.monotonic()
     previous = poll_buckets(Scrape.parse(bot.get("/metrics")[1]))
     writer: Any = None
@@ -341,10 +314,11 @@ def main() -> int:
     args = parser.parse_args()
     print(f"load: {args.new} new incidents and {args.changes} changes a second (from, to)")
     with (
-        stand_ins(Churn(args.open, tuple(args.new), tuple(args.changes))) as (cx, coralogix_port, slack_port),
+        stand_in(serve_coralogix, Churn(args.open, tuple(args.new), tuple(args.changes))) as cx,
+        stand_in(serve_slack) as slack,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        env = bot_settings(Path(tmp), coralogix_port, slack_port) | {
+        env = bot_settings(Path(tmp), cx.port, slack.port) | {
             "BOT_CONFIG": str(write_config(Path(tmp) / "bot.yaml", ROUTES)),
             "BOT_RETENTION_DAYS": "0",
             "BOT_STORM_THRESHOLD": "10",

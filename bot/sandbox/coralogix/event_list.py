@@ -9,6 +9,7 @@ stamps are distinct), so a page boundary stays put when events are added.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
@@ -50,8 +51,29 @@ def _bounds(
     return low, high
 
 
+class StampIndex:
+    """The stamps (microseconds) of the simulator's append-only event log, extended as the log grows.
+
+    A real service keeps its events indexed by time; working every stamp out again for each page made a
+    scan of the whole log cost the square of its length.
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[int] = []
+        self._lock = threading.Lock()
+
+    def keys(self, events: Sequence[StampedEvent]) -> list[int]:
+        """The stamps of `events` (the log as it is now), in its order."""
+        with self._lock:
+            known = self._keys
+            if len(known) > len(events):
+                known.clear()  # not the log it was built from
+            known.extend(to_micros(at) for at, _, _ in events[len(known) :])
+            return known[:]
+
+
 def list_events(
-    events: Sequence[StampedEvent], request: pb.ListIncidentEventsRequest
+    events: Sequence[StampedEvent], request: pb.ListIncidentEventsRequest, stamps: StampIndex
 ) -> tuple[list[ext_pb.IncidentEventExtended], int, str | None]:
     """One page of the matching events, how many match in all, and the next page's token (None: last).
 
@@ -66,7 +88,7 @@ def list_events(
         + request.order_by.SerializeToString(deterministic=True)
     )
     signature = f"{zlib.crc32(blob):08x}"
-    keys = [to_micros(at) for at, _, _ in events]
+    keys = stamps.keys(events)
     low, high = _bounds(flt, keys)
     total = high - low
     token = request.pagination.page_token.value

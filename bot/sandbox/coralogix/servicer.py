@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
 
 import grpc
@@ -187,6 +188,10 @@ class IncidentsServicer(
 
     permissions = RPC_PERMISSIONS
 
+    @cached_property
+    def _stamps(self) -> event_list.StampIndex:
+        return event_list.StampIndex()
+
     def _refusal(self, rpc: str) -> Refusal | None:
         """The personal-key rule, when the simulator's `personal_key_rules` is on."""
         action = PERSONAL_KEY_RPCS.get(rpc)
@@ -278,7 +283,8 @@ class IncidentsServicer(
         self, request: pb.ListIncidentEventsRequest, context: Any
     ) -> pb.ListIncidentEventsResponse:
         def handle(key: ApiKey, req: pb.ListIncidentEventsRequest) -> pb.ListIncidentEventsResponse:
-            items, total, next_token = event_list.list_events(self._sim.stamped_events(), req)
+            events = self._sim.stamped_events()
+            items, total, next_token = event_list.list_events(events, req, self._stamps)
             return pb.ListIncidentEventsResponse(items=items, pagination=_pagination(total, next_token))
 
         return self._serve("ListIncidentEvents", request, context, handle)

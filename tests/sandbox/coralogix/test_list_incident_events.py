@@ -12,7 +12,8 @@ from bot.coralogix.pb import incident_event_pb2, incident_query_filter_pb2, inci
 from bot.coralogix.pb import incident_event_query_filter_pb2 as qf
 from bot.coralogix.pb import incidents_service_pb2 as pb
 from bot.sandbox.coralogix import SimulatedCoralogix
-from bot.sandbox.coralogix.model import from_timestamp, timestamp
+from bot.sandbox.coralogix.event_list import StampIndex
+from bot.sandbox.coralogix.model import from_timestamp, timestamp, to_micros
 
 from .support import START, TEAM, ManualClock
 
@@ -101,3 +102,20 @@ def test_a_filter_field_not_simulated_is_refused(sim: SimulatedCoralogix, clock:
         stub.ListIncidentEvents(request(name=wrappers_pb2.StringValue(value="a")), metadata=TEAM)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert sim.calls_to("ListIncidentEvents")[-1].code == "INVALID_ARGUMENT"
+
+
+def test_the_stamp_index_works_out_only_what_the_log_added() -> None:
+    event = incident_event_pb2.IncidentEvent()
+    log = [(START + timedelta(seconds=n), "inc", event) for n in range(3)]
+    index = StampIndex()
+    micros = [to_micros(at) for at, _, _ in log]
+    assert index.keys(log[:2]) == micros[:2]
+    assert index.keys(log) == micros
+    # what it already knows is not worked out again (the log only grows): a changed entry shows it
+    moved = [
+        (START + timedelta(hours=1), "inc", event),
+        *log[1:],
+        (START + timedelta(seconds=9), "inc", event),
+    ]
+    assert index.keys(moved) == [*micros, to_micros(START + timedelta(seconds=9))]
+    assert index.keys(moved[:1]) == [to_micros(START + timedelta(hours=1))]  # a shorter log: another log

@@ -12,6 +12,10 @@ of the first report's calls).
     .venv/bin/python bench/report.py [--api cases|incidents] [--incidents N]
 
 Goal: the first report in at most 5 s and 200 MB; the second at most 10 % of the first's calls.
+
+On IncidentsService it then prints the floor of a cold report: one GetIncidentEvents per listed incident
+(the contract has no batch read of events, and ListIncidentEvents' items name no incident), over the same
+channel and as many threads as the reader uses, answers parsed and dropped; nothing else.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import grpc  # noqa: E402
+
+from bot.notify.report_reader import EVENT_READERS as READERS  # noqa: E402
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 API_KEY = "cx-team-key"
@@ -174,6 +180,36 @@ def one_report(reader: Any, counting: Counting, label: str, now: datetime) -> in
     return calls
 
 
+def incident_ids(database: Path) -> list[str]:
+    """The incidents the first report read (its cached response times name them)."""
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        return [row[0] for row in conn.execute("SELECT DISTINCT incident_id FROM response_times")]
+
+
+def events_floor(channel: Any, ids: list[str]) -> float:
+    """Seconds for one GetIncidentEvents per id over `READERS` threads, nothing else done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from google.protobuf import wrappers_pb2
+
+    from bot.coralogix.pb import incidents_service_pb2 as svc
+    from bot.coralogix.pb import incidents_service_pb2_grpc
+
+    stub = incidents_service_pb2_grpc.IncidentsServiceStub(channel)
+    metadata = (("authorization", f"Bearer {API_KEY}"),)
+
+    def read(incident_id: str) -> None:
+        request = svc.GetIncidentEventsRequest(incident_id=wrappers_pb2.StringValue(value=incident_id))
+        stub.GetIncidentEvents(request, metadata=metadata, timeout=60)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(READERS) as pool:
+        list(pool.map(read, ids))
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api", choices=("cases", "incidents"), default="cases")
@@ -209,6 +245,12 @@ def main() -> int:
                 reader, counting, f"second report, 15 min later ({changed} incidents changed)", clock["now"]
             )
             print(f"second / first Coralogix calls: {second}/{first} = {second / first:.1%} (goal <= 10%)")
+            if args.api == "incidents":
+                ids = incident_ids(Path(workdir) / "bench.db")
+                floor = events_floor(channel, ids)
+                print(
+                    f"floor: {len(ids)} GetIncidentEvents over {READERS} threads, nothing else: {floor:.2f} s"
+                )
             reader.close()
             store.close()
         client.close_channel()

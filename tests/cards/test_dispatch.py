@@ -7,42 +7,20 @@ order is the round-robin's alone, not Slack's pace.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from bot.cards import CardSender, OutboxWorker, Routes
 from bot.cards.dispatch import Dispatcher
 from bot.cards.work import PostCard
-from bot.coralogix.client import IncidentsClient, connect
-from bot.metrics import Metrics
-from bot.routing_file import RoutingConfig
+from bot.coralogix.client import IncidentsClient
 from bot.sandbox.coralogix import RunningCoralogixSandbox
-from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
-from bot.slack.gateway import SlackGateway, build_web_client
+from bot.sandbox.slack import RunningSlackSandbox
 from bot.store import Store
+from tests.cards.conftest import replica
 from tests.e2e.harness import wait_for
 
 BUSY, QUIET, QUIETER = "C0INCIDENTS", "C0PAYMENTS", "C0SEARCH"  # the busy one sorts first
 APPS = {BUSY: "shop", QUIET: "search", QUIETER: "billing"}
 BACKLOG = 12
-
-
-@pytest.fixture
-def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
-    client = connect(coralogix.address, "cx-team-key", insecure=True)
-    yield client
-    client.close_channel()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 def _posts(slack: RunningSlackSandbox) -> list[str]:
@@ -57,40 +35,29 @@ def _posts(slack: RunningSlackSandbox) -> list[str]:
 def test_the_quiet_channels_are_served_before_the_busy_ones_backlog_drains(
     coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
 ) -> None:
-    metrics = Metrics()
-    now = lambda: datetime.now(UTC)  # noqa: E731
-    gateway = SlackGateway(build_web_client(SANDBOX_BOT_TOKEN, slack.api_url), metrics, pace_seconds=0)
-    sender = CardSender(
-        store=store,
-        gateway=gateway,
-        client=client,
-        team_url=None,
-        slack_user_of=lambda _user: None,
-        metrics=metrics,
-        clock=now,
-    )
-    routes = Routes(
-        RoutingConfig.model_validate(
-            {
-                "routes": [
-                    {"name": app, "match": {"application": app}, "channels": [channel]}
-                    for channel, app in APPS.items()
-                ]
-            }
-        )
-    )
-    outbox = OutboxWorker(sender=sender, routes=routes, metrics=metrics, replica_id="r1", clock=now)
+    routes = {
+        "routes": [
+            {"name": app, "match": {"application": app}, "channels": [channel]}
+            for channel, app in APPS.items()
+        ]
+    }
+    r1 = replica("r1", store, client, slack, routes)
     counts = {BUSY: BACKLOG, QUIET: 1, QUIETER: 1}
     for channel, count in counts.items():  # the busy channel's backlog is queued first, oldest
         ids = [
             coralogix.sim.create_incident(severity="warning", application=APPS[channel]) for _ in range(count)
         ]
-        store.claim_messages([(i, channel) for i in ids], "r1", now())
+        store.claim_messages([(i, channel) for i in ids], "r1", datetime.now(UTC))
         for incident_id in ids:
-            sender.queue(PostCard(incident_id), channel)
+            r1.sender.queue(PostCard(incident_id), channel)
 
     dispatcher = Dispatcher(
-        outbox=outbox, store=store, gateway=gateway, metrics=metrics, may_send=lambda: True, workers=1
+        outbox=r1.outbox,
+        store=store,
+        gateway=r1.gateway,
+        metrics=r1.metrics,
+        may_send=lambda: True,
+        workers=1,
     )
     dispatcher.start()
     try:

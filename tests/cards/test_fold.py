@@ -7,44 +7,24 @@ IncidentsService.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from bot.cards import CardSender, OutboxWorker, Routes
+from bot.cards import CardSender
 from bot.cards.dispatch import Dispatcher
 from bot.cards.refresh import snapshot_of
 from bot.cards.work import ThreadReply
-from bot.coralogix.client import IncidentsClient, connect
+from bot.coralogix.client import IncidentsClient
 from bot.metrics import Metrics
-from bot.routing_file import RoutingConfig
 from bot.sandbox.coralogix import RunningCoralogixSandbox
-from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
+from bot.sandbox.slack import RunningSlackSandbox
 from bot.slack.blocks.card import FOLDED_INTRO, folded_lines
-from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.limits import MAX_SECTION_TEXT
 from bot.store import Store
+from tests.cards.conftest import replica
 from tests.e2e.harness import wait_for
 
 CHANNEL = "C0INCIDENTS"
 LINES = ("Acknowledged by alice@example.com", "Resolved by bob@example.com", "Closed by carol@example.com")
-
-
-@pytest.fixture
-def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
-    client = connect(coralogix.address, "cx-team-key", insecure=True)
-    yield client
-    client.close_channel()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 def _card_ts(sender: CardSender, client: IncidentsClient, store: Store, incident_id: str) -> str:
@@ -68,20 +48,8 @@ def _run(
 ) -> tuple[str, str, Metrics]:
     """A closed incident and an open one, each with thread lines waiting; the senders run until the outbox
     is empty. Returns the two cards' ts and the metrics."""
-    metrics = Metrics()
-    now = lambda: datetime.now(UTC)  # noqa: E731
-    gateway = SlackGateway(build_web_client(SANDBOX_BOT_TOKEN, slack.api_url), metrics, pace_seconds=0)
-    sender = CardSender(
-        store=store,
-        gateway=gateway,
-        client=client,
-        team_url=None,
-        slack_user_of=lambda _user: None,
-        metrics=metrics,
-        clock=now,
-    )
-    routes = Routes(RoutingConfig.model_validate({"routes": []}))
-    outbox = OutboxWorker(sender=sender, routes=routes, metrics=metrics, replica_id="r1", clock=now)
+    r1 = replica("r1", store, client, slack)
+    sender, metrics = r1.sender, r1.metrics
     closed = coralogix.sim.create_incident(severity="warning", application="shop")
     still_open = coralogix.sim.create_incident(severity="warning", application="shop")
     closed_ts, open_ts = (_card_ts(sender, client, store, i) for i in (closed, still_open))
@@ -92,9 +60,9 @@ def _run(
     sender.queue(ThreadReply(open_ts, ("Assigned to bob@example.com",), still_open), CHANNEL, key="events:1")
 
     dispatcher = Dispatcher(
-        outbox=outbox,
+        outbox=r1.outbox,
         store=store,
-        gateway=gateway,
+        gateway=r1.gateway,
         metrics=metrics,
         may_send=lambda: True,
         workers=1,

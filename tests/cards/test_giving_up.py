@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.coralogix.client import IncidentsClient, connect
+from bot.coralogix.client import IncidentsClient
 from bot.errors import SlackPermanentError, SlackRequestError
 from bot.sandbox.coralogix import RunningCoralogixSandbox
 from bot.sandbox.slack import RunningSlackSandbox
 from bot.slack.blocks import MessagePayload
 from bot.store import NewOutboxItem, OutboxKind, Store
 from tests.cards.test_repairs import CHANNEL, _incidents, _replica
-
-
-@pytest.fixture
-def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
-    client = connect(coralogix.address, "cx-team-key", insecure=True)
-    yield client
-    client.close_channel()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 def test_the_gateway_says_which_refusals_are_for_good(

@@ -2,72 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.cards import CardSender, OutboxWorker, Routes
 from bot.cards.work import PostCard, ThreadReply, mark_of, to_outbox
-from bot.coralogix.client import IncidentsClient, connect
+from bot.coralogix.client import IncidentsClient
 from bot.domain import Incident
-from bot.metrics import Metrics
-from bot.routing_file import RoutingConfig
 from bot.sandbox.coralogix import RunningCoralogixSandbox
-from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
-from bot.slack.gateway import SlackGateway, build_web_client
+from bot.sandbox.slack import RunningSlackSandbox
 from bot.store import MessageKind, Store
+from tests.cards.conftest import Replica, replica
 from tests.e2e.harness import wait_for
 
 CHANNEL = "C0PAYMENTS"
 MENTION = "<!subteam^S0ONCALL>"
 
 
-@dataclass
-class Replica:
-    sender: CardSender
-    outbox: OutboxWorker
-    gateway: SlackGateway
-
-
-@pytest.fixture
-def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
-    client = connect(coralogix.address, "cx-team-key", insecure=True)
-    yield client
-    client.close_channel()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    store.create_schema()
-    yield store
-    store.close()
-
-
 def _replica(name: str, store: Store, client: IncidentsClient, slack: RunningSlackSandbox) -> Replica:
-    metrics = Metrics()
-    gateway = SlackGateway(build_web_client(SANDBOX_BOT_TOKEN, slack.api_url), metrics, pace_seconds=0)
-    sender = CardSender(
-        store=store,
-        gateway=gateway,
-        client=client,
-        team_url=None,
-        slack_user_of=lambda _user: None,
-        metrics=metrics,
-        clock=lambda: datetime.now(UTC),
-    )
-    routes = Routes(
-        RoutingConfig.model_validate(
-            {"routes": [{"name": "all", "channels": [CHANNEL], "mention": [MENTION]}]}
-        )
-    )
-    outbox = OutboxWorker(
-        sender=sender, routes=routes, metrics=metrics, replica_id=name, clock=lambda: datetime.now(UTC)
-    )
-    return Replica(sender, outbox, gateway)
+    routes = {"routes": [{"name": "all", "channels": [CHANNEL], "mention": [MENTION]}]}
+    return replica(name, store, client, slack, routes)
 
 
 def _incidents(coralogix: RunningCoralogixSandbox, client: IncidentsClient, count: int) -> list[Incident]:

@@ -3,14 +3,11 @@ as the work they stood for, and deferred work waits as the one backoff policy sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.backoff import SLACK_WORK
-from bot.cards import CardSender
 from bot.cards.work import (
     PostCard,
     PostDigest,
@@ -22,23 +19,14 @@ from bot.cards.work import (
     from_outbox,
     to_outbox,
 )
-from bot.coralogix.client import IncidentsClient, connect
-from bot.metrics import Metrics
+from bot.coralogix.client import IncidentsClient
 from bot.sandbox.coralogix import RunningCoralogixSandbox
-from bot.sandbox.slack import SANDBOX_BOT_TOKEN, RunningSlackSandbox
-from bot.slack.gateway import SlackGateway, build_web_client
+from bot.sandbox.slack import RunningSlackSandbox
 from bot.store import NewOutboxItem, OutboxKind, Store
+from tests.cards.conftest import replica
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 CHANNEL = "C0PAYMENTS"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 EVERY_KIND: list[Work] = [
@@ -120,26 +108,10 @@ def test_an_edit_queued_while_its_twin_is_in_flight_is_sent_once_more_not_twice(
     assert store.pending_count() == 0
 
 
-@pytest.fixture
-def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
-    client = connect(coralogix.address, "cx-team-key", insecure=True)
-    yield client
-    client.close_channel()
-
-
 def test_deferred_work_waits_as_the_one_backoff_policy_says(
     coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, store: Store, client: IncidentsClient
 ) -> None:
-    gateway = SlackGateway(build_web_client(SANDBOX_BOT_TOKEN, slack.api_url), Metrics(), pace_seconds=0)
-    sender = CardSender(
-        store=store,
-        gateway=gateway,
-        client=client,
-        team_url=None,
-        slack_user_of=lambda _user: None,
-        metrics=Metrics(),
-        clock=lambda: T0,
-    )
+    sender = replica("r", store, client, slack, now=lambda: T0).sender
     incident = client.get_incident(coralogix.sim.create_incident(severity="error", application="shop"))
     store.claim_message(incident.id, CHANNEL, "r")
     slack.workspace.faults.fail("chat.postMessage", status=503, calls=10)

@@ -13,7 +13,7 @@ squares), the largest ratio of table rows to open incidents and the error lines.
 Goals (issue 15): p95 poll <= 1 s, RSS slope <= 2 MB/h, rows <= 3x open incidents, no error in the log.
 
     .venv/bin/python bench/soak.py [--minutes N] [--csv PATH] [--open N] [--new LO HI] [--changes LO HI]
-                                   [--trace-memory PATH]
+                                   [--trace-memory PATH] [--env NAME=VALUE ...]
 
 `--trace-memory PATH` runs the bot under tracemalloc (slower: not for the headline figures) and writes to
 PATH, every five minutes, the 25 source lines whose live allocations grew most since the third minute.
@@ -311,6 +311,7 @@ def main() -> int:
     parser.add_argument("--new", type=int, nargs=2, default=(1, 2), help="new incidents a second, from-to")
     parser.add_argument("--changes", type=int, nargs=2, default=(2, 3), help="changes a second, from-to")
     parser.add_argument("--trace-memory", type=Path, help="run the bot under tracemalloc, top growth here")
+    parser.add_argument("--env", nargs="*", default=[], help="NAME=VALUE more for the bot's environment")
     args = parser.parse_args()
     print(f"load: {args.new} new incidents and {args.changes} changes a second (from, to)")
     with (
@@ -323,6 +324,7 @@ def main() -> int:
             "BOT_RETENTION_DAYS": "0",
             "BOT_STORM_THRESHOLD": "10",
         }
+        env |= dict(item.split("=", 1) for item in args.env)
         if args.trace_memory:
             (Path(tmp) / "site").mkdir()
             (Path(tmp) / "site" / "sitecustomize.py").write_text(TRACER)

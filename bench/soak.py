@@ -298,6 +298,18 @@ def summarise(samples: list[dict[str, Any]], final: Scrape, errors: list[str], c
     )
     tables = sorted(k for k in samples[-1] if k.startswith("t_"))
     print("rows at the end: " + ", ".join(f"{t[2:]} {samples[-1][t]}" for t in tables))
+    print(
+        "Slack work: "
+        + ", ".join(
+            f"{label} {final.total(name):.0f}"
+            for label, name in (
+                ("cards posted", "incidentbot_incidents_posted_total"),
+                ("redrawn", "incidentbot_incidents_updated_total"),
+                ("thread lines put on closed cards", "incidentbot_thread_lines_folded_total"),
+                ("dropped", "incidentbot_slack_dropped_total"),
+            )
+        )
+    )
     print(f"error lines in the log: {len(errors)}")
     for line in errors[:10]:
         print("  " + line[:300])

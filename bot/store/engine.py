@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_SIZE = 24
+SQLITE_CACHED_STATEMENTS = 8
+"""Prepared statements each SQLite connection keeps (Python's default is 128). A list of ids renders one
+placeholder per id, so every new list length is a new statement: with 128 each connection's cache kept
+filling with them for hours (malloc'd memory outside Python +1.7 MB in a soak's first 8 minutes, against
++0.4 MB with 8, polls as fast)."""
 SQLITE_FILE_MODE = 0o600
 """The database holds personal keys (encrypted) and who is who: only the bot's user may read it."""
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -124,6 +129,7 @@ def _sqlite_engine(url: URL, **engine_kwargs: Any) -> Engine:
         # a connection (file checks, pragmas, the schema read) and close it again.
         engine_kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
         engine_kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
+        engine_kwargs.setdefault("connect_args", {"cached_statements": SQLITE_CACHED_STATEMENTS})
     engine = create_engine(url, **engine_kwargs)
 
     if path is not None:

@@ -211,7 +211,7 @@ class OutboxWorker:
         except SlackPermanentError as exc:
             for item in items:
                 self._drop(item, exc.error, str(exc))
-            return 0
+            return self._complete(landed)
         except (SlackError, CoralogixError) as exc:
             for item in items:
                 self._reschedule(item, str(exc), exc)

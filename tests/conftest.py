@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 
 from bot.sandbox.coralogix import RunningCoralogixSandbox, SimulatedCoralogix, start_coralogix_sandbox
 from bot.sandbox.slack import RunningSlackSandbox, SlackWorkspace, start_slack_sandbox
+from bot.store import Store
 
 # Hypothesis's deadline and its too-slow health check time each example on the wall clock: on workers
 # sharing two cores with the e2e tests' bots (pytest-xdist) that says how busy the machine is, not
@@ -43,3 +44,12 @@ def slack() -> Iterator[RunningSlackSandbox]:
     running = start_slack_sandbox(SlackWorkspace.with_defaults())
     yield running
     running.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A Store on an empty SQLite file with the schema created (tests/store runs on PostgreSQL too)."""
+    opened = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
+    opened.create_schema()
+    yield opened
+    opened.close()

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -62,14 +61,6 @@ def slack() -> Iterator[RunningSlackSandbox]:
 @pytest.fixture
 def workspace(slack: RunningSlackSandbox) -> SlackWorkspace:
     return slack.workspace
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    opened.create_schema()
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

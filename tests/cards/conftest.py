@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -25,14 +24,6 @@ def client(coralogix: RunningCoralogixSandbox) -> Iterator[IncidentsClient]:
     client = connect(coralogix.address, "cx-team-key", insecure=True)
     yield client
     client.close_channel()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 @dataclass

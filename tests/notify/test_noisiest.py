@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -53,14 +52,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    opened.create_schema()
-    yield opened
-    opened.close()
 
 
 def fill(sim: SimulatedCoralogix | SimulatedCases, clock: Clock) -> None:

@@ -6,10 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.domain import EventKind, Incident, IncidentEvent, IncidentPage, State, Status
 from bot.notify.report_reader import ReadCounts, ReportReader
@@ -63,14 +60,6 @@ def incident(n: int, hours_ago: float) -> Incident:
         created_at=NOW - timedelta(hours=hours_ago),
         last_state_update_time=NOW - timedelta(hours=hours_ago) + timedelta(minutes=30),
     )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    opened.create_schema()
-    yield opened
-    opened.close()
 
 
 def test_events_are_read_once_per_version(store: Store) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
@@ -19,28 +18,9 @@ from bot.reports.schedule import Period
 from bot.sandbox.coralogix import SimulatedCases, start_cases_sandbox
 from bot.sandbox.coralogix.errors import SandboxError
 from bot.store import Store
+from tests.notify.clock import T0, Clock
 
-T0 = datetime(2026, 12, 7, 8, tzinfo=UTC)
 ALICE, BOB = "alice@example.com", "bob@example.com"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, minutes: float) -> None:
-        self.now = T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    opened.create_schema()
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -3,11 +3,7 @@ has none), against the simulated IncidentsService over a real socket."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
+from datetime import timedelta
 
 from bot.coralogix.backend import make_backend
 from bot.coralogix.channel import open_channel
@@ -15,27 +11,7 @@ from bot.notify.report_reader import ReadCounts, ReportReader
 from bot.reports.schedule import Period
 from bot.sandbox.coralogix import SimulatedCoralogix, start_coralogix_sandbox
 from bot.store import Store
-
-T0 = datetime(2026, 12, 7, 8, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, minutes: float) -> None:
-        self.now = T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    opened.create_schema()
-    yield opened
-    opened.close()
+from tests.notify.clock import T0, Clock
 
 
 def test_incidents_mtta_comes_from_the_listed_event_times(store: Store) -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from bot.notify.wakeup import PollWakeup
 from bot.store import Store
@@ -23,14 +19,6 @@ class Clocks:
 
     def monotonic(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'bot.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 def wakeups(store: Store, clocks: Clocks, *, holds: bool = True) -> tuple[PollWakeup, PollWakeup, list[int]]:

@@ -81,6 +81,8 @@ def _connect(
         expected_status=pending.expected_status,
         origin=pending.origin,
     )
+    for hook in deps.after_action:  # as after a slash command's action: the Home tab redrawn
+        hook(user)
     if report.refusal:
         reply.error(report.refusal)
     else:

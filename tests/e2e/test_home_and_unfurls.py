@@ -8,8 +8,10 @@ responder of *pay*.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from cryptography.fernet import Fernet
@@ -36,7 +38,7 @@ from tests.e2e.harness import (
     wait_for,
     write_config,
 )
-from tests.e2e.slack_requests import SlackSender, block_actions, slash_command
+from tests.e2e.slack_requests import SlackSender, block_actions, slash_command, view_submission
 from tests.e2e.stand_in import Account, Api, start_stand_in
 
 CHANNELS = {"C0HPAY": "h-pay", "C0HSRCH": "h-srch", "C0HOPS": "h-ops", "C0HTALK": "h-talk"}
@@ -341,6 +343,41 @@ def test_the_home_tab_follows_the_persons_actions_elsewhere(world: EventsWorld, 
     world.click(body)
     redrawn = world.home_after("U0ALICE", versions, "the Home tab republished after the slash command")
     assert incident not in home_lists(redrawn)["routes"]  # resolved: no longer open
+
+
+def test_the_home_tab_follows_an_action_done_in_the_connect_form(world: EventsWorld, sim: Account) -> None:
+    """On Incidents Carol's click opens the connect form and the acknowledgement runs once she submits it;
+    on Cases the team key acknowledges at once. Either way her Home tab is redrawn after the action."""
+    sim.add_api_key("cx-carol-home-key", "carol@example.com")
+    incident = sim.create_incident(name="ops ack after connecting", application="ops", severity="warning")
+    card = _card(world, "C0HOPS", incident)
+    view = world.open_home("U0CAROL")
+    assert "incident_ack" in str(_home_card(view.view, incident))
+    versions = len(world.workspace.homes.published("U0CAROL"))
+
+    def acks() -> list[Any]:
+        return [c for c in sim.calls_to("AcknowledgeIncidents") if incident in str(c.request)]
+
+    body, _ = block_actions(world.workspace, card, "incident_ack", user="U0CAROL")
+    trigger_id = json.loads(parse_qs(body.decode())["payload"][0])["trigger_id"]
+    world.click(body)
+    if sim.api == "incidents":
+        [form] = wait_for(
+            lambda: [v for v in world.workspace.views() if v.trigger_id == trigger_id], 10, "the connect form"
+        )
+        assert acks() == []
+        values = {"connect_api_key": {"api_key": {"type": "plain_text_input", "value": "cx-carol-home-key"}}}
+        world.click(view_submission(form.view, form.id, user="U0CAROL", values=values))
+    wait_for(acks, 15, "the acknowledgement")
+    wait_for(
+        lambda: [
+            v
+            for v in world.workspace.homes.published("U0CAROL")[versions:]
+            if incident in str(v.view) and "incident_ack" not in str(_home_card(v.view, incident))
+        ],
+        15,
+        "Carol's Home tab redrawn with the incident acknowledged",
+    )
 
 
 def _home_card(view: dict[str, Any], incident_id: str) -> list[dict[str, Any]]:

@@ -1,9 +1,10 @@
 """The reminder job: on the replica holding the poller lease, post every due reminder step exactly once.
 
-Each tick: repair steps a crash left claimed, start the series of new cards (`discovery`), then post the
-due steps, each channel's in order and channels side by side (the gateway paces every channel for all
-posts alike). Right before a step is claimed the incident's latest stored state is read: an incident
-acknowledged, assigned, resolved or closed (from Slack or from Coralogix) ends its series instead.
+Each tick: repair steps a crash left claimed, start the series of new cards (`discovery`), end the series
+whose incidents stopped waiting (`stopping`), then post the due steps, each channel's in order and
+channels side by side (the gateway paces every channel for all posts alike). Right before a step is
+claimed the incident's latest stored state is read: an incident acknowledged, assigned, resolved or
+closed (from Slack or from Coralogix) ends its series instead.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from bot.errors import SlackError, SlackPermanentError, SlackRateLimitedError, S
 from bot.metrics import Metrics
 from bot.reminders.discovery import Discovery
 from bot.reminders.schedule import Cadence, next_due
-from bot.reminders.sending import ThreadReplies
+from bot.reminders.sending import ThreadReplies, find_reminder
+from bot.reminders.stopping import redraw_stopped, stop_reason
 from bot.routing_file import Route, RoutingConfig
 from bot.slack.blocks.reminder import reminder_message
 from bot.store import Store
@@ -93,6 +95,7 @@ class ReminderJob:
         self._repair()
         self._prune()
         self._discovery.run()
+        self._stop_answered()
         due = self._store.due_reminders(self._clock())
         if not due:
             return 0
@@ -100,6 +103,26 @@ class ReminderJob:
         for series in due:
             lanes[series.channel].append(series)
         return sum(_run_lanes(lanes, self._remind))
+
+    def _stop_answered(self) -> None:
+        """End the series with reminders in Slack whose incidents all stopped waiting, and redraw those
+        reminders without their Snooze button (once: only the caller that ended a series redraws it)."""
+        running = self._store.reminded_and_running()
+        if not running:
+            return
+        snapshots = self._store.get_snapshots(sorted({i for series in running for i in series.incidents}))
+        for series in running:
+            states = [snapshots.get(i) for i in series.incidents]
+            if not any(is_waiting(state) for state in states):
+                self._end(series, states, self._clock())
+
+    def _end(self, series: ReminderSeries, states: Sequence[Snapshot | None] | None, now: datetime) -> None:
+        """Finish the series; the caller that did redraws what it posted, when `states` say why."""
+        if not self._store.finish_reminders(series.channel, series.thread_ts, now):
+            return  # ended already (by another replica, or an earlier tick)
+        self._count("stopped")
+        if states is not None and series.steps_sent > 0:
+            redraw_stopped(self._replies, series, stop_reason(states), team_url=self._team_url)
 
     # -- one step --------------------------------------------------------------------------------
 
@@ -114,9 +137,11 @@ class ReminderJob:
         route = self._routes.get(fresh.route or "")
         snapshots = self._store.get_snapshots(list(fresh.incidents))
         waiting = [i for i in fresh.incidents if is_waiting(snapshots.get(i))]
-        if route is None or route.remind is None or not waiting:
-            self._store.finish_reminders(fresh.channel, fresh.thread_ts, now)
-            self._count("stopped")
+        if not waiting:
+            self._end(fresh, [snapshots.get(i) for i in fresh.incidents], now)
+            return False
+        if route is None or route.remind is None:
+            self._end(fresh, None, now)  # the route changed: its reminders keep their words
             return False
         cadence = Cadence.of(route.remind)
         step = fresh.steps_sent + 1
@@ -200,7 +225,7 @@ class ReminderJob:
 
     def _repair_one(self, claim: ReminderClaim) -> None:
         try:
-            ts = self._replies.find_reminder(claim.channel, claim.thread_ts, claim.step)
+            ts = find_reminder(self._replies, claim.channel, claim.thread_ts, claim.step)
         except SlackError as exc:
             log.warning(
                 "reminders: could not read the thread %s in %s: %s", claim.thread_ts, claim.channel, exc

@@ -195,10 +195,23 @@ class ReminderQueries(StoreBase):
             )
             conn.execute(_finish(channel, thread_ts, now))
 
-    def finish_reminders(self, channel: str, thread_ts: str, now: datetime | None = None) -> None:
-        """No more reminders for this message (acknowledged, assigned, resolved, closed or route gone)."""
+    def finish_reminders(self, channel: str, thread_ts: str, now: datetime | None = None) -> bool:
+        """No more reminders for this message (acknowledged, assigned, resolved, closed or route gone);
+        True for the one caller that ended the series (it was still running)."""
+        stmt = _finish(channel, thread_ts, now or utcnow()).where(t.c.next_due_at.is_not(None))
         with self._write() as conn:
-            conn.execute(_finish(channel, thread_ts, now or utcnow()))
+            return conn.execute(stmt).rowcount == 1
+
+    def reminded_and_running(self, limit: int = 500) -> list[ReminderSeries]:
+        """Running series with a reminder already posted: the ones whose Snooze button shows in Slack."""
+        stmt = (
+            select(t)
+            .where(t.c.next_due_at.is_not(None), t.c.steps_sent > 0)
+            .order_by(t.c.next_due_at)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [_series(row) for row in conn.execute(stmt)]
 
     def snooze_reminders(
         self, channel: str, thread_ts: str, until: datetime, by: str, now: datetime

@@ -254,6 +254,18 @@ def test_reminders_stop_at_acknowledge_and_a_snooze_holds_them_and_says_who(
                     20,
                     f"the reminders of {incident_id} to end",
                 )
+                # its reminder is redrawn: the same words, the reason where the Snooze button was
+                [redrawn] = wait_for(
+                    lambda i=incident_id: [
+                        r for r in _reminders(slack, cards[i].ts) if "no more reminders" in str(r.blocks)
+                    ],
+                    20,
+                    f"the reminder of {incident_id} redrawn",
+                )
+                assert "the incident was acknowledged." in str(redrawn.blocks)
+                assert "incident_snooze" not in str(redrawn.blocks)
+                assert redrawn.blocks[0] == firsts[incident_id].blocks[0]
+            assert "incident_snooze" in str(_reminders(slack, cards[snoozed].ts)[0].blocks)  # still running
             scrape = Scrape.parse(bot.get("/metrics")[1])
             assert scrape.total("incidentbot_reminders_total", outcome="posted") == 6  # 3 + 1 + 1 + 1
             assert scrape.total("incidentbot_reminders_total", outcome="stopped") == 2  # the acknowledged

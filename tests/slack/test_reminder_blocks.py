@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -31,8 +32,35 @@ def test_a_card_reminder_names_the_wait_the_targets_and_carries_snooze() -> None
     assert (button["text"]["text"], button["value"]) == ("Snooze 30 min", "100.1")
     assert payload.metadata == {
         "event_type": REMINDER_METADATA_EVENT_TYPE,
-        "event_payload": {"thread_ts": "100.1", "step": 2, "incident_ids": ["inc-1"]},
+        "event_payload": {
+            "thread_ts": "100.1",
+            "step": 2,
+            "incident_ids": ["inc-1"],
+            "times": 3,
+            "waited_seconds": 2400.0,
+            "mentions": ["S0ONCALL", "U0BOB", "<!subteam^S0LEADS>"],
+        },
     }
+
+
+def test_a_stopped_reminder_keeps_its_words_and_says_why_where_snooze_was() -> None:
+    arguments: dict[str, Any] = {
+        "thread_ts": "100.1",
+        "step": 1,
+        "times": 3,
+        "waited": timedelta(minutes=10),
+        "incidents": [("inc-1", "Checkout 5xx")],
+        "mentions": ["S0ONCALL"],
+    }
+    posted = reminder_message(**arguments)
+    stopped = reminder_message(**arguments, stopped="the incident was acknowledged.")
+    assert_valid_message(stopped)
+    assert action_ids(stopped) == []  # no Snooze button
+    assert stopped.blocks[0] == posted.blocks[0]  # the same words as posted
+    assert "Reminder 1 of 3 · :white_check_mark: no more reminders: the incident was acknowledged." in str(
+        stopped.blocks[-1]
+    )
+    assert (stopped.text, stopped.metadata) == (posted.text, posted.metadata)
 
 
 def test_a_digest_reminder_lists_its_incidents_within_slacks_limits() -> None:

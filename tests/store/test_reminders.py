@@ -59,6 +59,19 @@ def test_a_finished_series_cannot_be_snoozed_nor_is_due(store: Store) -> None:
     assert store.snooze_reminders("C1", "nope", T0 + 1800 * SEC, "U0ALICE", T0) is None
 
 
+def test_a_series_is_ended_by_one_caller_and_lists_as_running_only_once_reminded(
+    store: Store, other_store: Store
+) -> None:
+    store.add_reminder_series([_series(ts="100.1"), _series(ts="100.2")], T0)
+    assert store.reminded_and_running() == []  # nothing posted yet: no Snooze button shows anywhere
+    store.claim_reminder("C1", "100.1", 1, "replica-a", T0)
+    store.record_reminder("C1", "100.1", 1, "200.2", now=T0 + SEC, next_due_at=T0 + 30 * SEC)
+    assert [s.thread_ts for s in other_store.reminded_and_running()] == ["100.1"]
+    assert store.finish_reminders("C1", "100.1", T0 + 2 * SEC) is True
+    assert other_store.finish_reminders("C1", "100.1", T0 + 2 * SEC) is False  # ended already: not twice
+    assert store.reminded_and_running() == []
+
+
 def test_stale_claims_are_taken_over_once(store: Store, other_store: Store) -> None:
     store.add_reminder_series([_series()], T0)
     store.claim_reminder("C1", "100.1", 1, "replica-a", T0)

@@ -52,8 +52,12 @@ def reminder_message(
     snooze_seconds: int = 1800,
     team_url: str | None = None,
     digest: bool = False,
+    stopped: str | None = None,
 ) -> MessagePayload:
-    """Step `step` of `times` for the unacknowledged `incidents` (id, title) under the message `thread_ts`."""
+    """Step `step` of `times` for the unacknowledged `incidents` (id, title) under the message `thread_ts`.
+
+    `stopped` redraws a reminder already posted once its series has ended: the same words, the reason in
+    place of the Snooze button (the metadata keeps what the redraw needs)."""
     who = " ".join(mention(m) for m in mentions if m.strip())
     waited_words = in_words(waited)
     if digest:
@@ -75,33 +79,45 @@ def reminder_message(
             lines.append(f"+{len(incidents) - MAX_LISTED} more")
         sections, _ = packed_sections(lines, MAX_MESSAGE_BLOCKS - 3)
         blocks.extend(sections)
-    blocks.append(context(f"Reminder {step} of {times} · acknowledge, assign, resolve or close to stop them"))
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"reminder:{step}",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": plain_object(snooze_label(snooze_seconds)),
-                    "action_id": ReminderActionId.SNOOZE.value,
-                    "value": thread_ts,
-                }
-            ],
-        }
-    )
+    if stopped is not None:
+        blocks.append(
+            context(f"Reminder {step} of {times} · :white_check_mark: no more reminders: {stopped}")
+        )
+    else:
+        blocks.append(
+            context(f"Reminder {step} of {times} · acknowledge, assign, resolve or close to stop them")
+        )
+        blocks.append(_snooze_button(thread_ts, step, snooze_seconds))
     metadata = {
         "event_type": REMINDER_METADATA_EVENT_TYPE,
         "event_payload": {
             "thread_ts": thread_ts,
             "step": step,
             "incident_ids": [incident_id for incident_id, _ in incidents],
+            "times": times,
+            "waited_seconds": waited.total_seconds(),
+            "mentions": list(mentions),
         },
     }
     text = truncate(
         f"{who + ' ' if who else ''}Still unacknowledged after {waited_words}", FALLBACK_TEXT_LIMIT
     )
     return MessagePayload(text=text, blocks=blocks, metadata=metadata)
+
+
+def _snooze_button(thread_ts: str, step: int, snooze_seconds: int) -> Block:
+    return {
+        "type": "actions",
+        "block_id": f"reminder:{step}",
+        "elements": [
+            {
+                "type": "button",
+                "text": plain_object(snooze_label(snooze_seconds)),
+                "action_id": ReminderActionId.SNOOZE.value,
+                "value": thread_ts,
+            }
+        ],
+    }
 
 
 def snoozed_note(user: str, until: datetime) -> MessagePayload:

@@ -245,6 +245,9 @@ class CardSender:
             self.defer(UpdateDigest(ts), channel, exc=exc)
             return False
         self._metrics.incidents_updated.inc()
+        for incident_id in members:  # a member's links show what its line shows, as a card's do
+            if incident_id in fresh:
+                self.unfurls.refresh(incidents[incident_id])
         return True
 
     # -- the outbox ------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Live link unfurls: the compact card of an incident under each link to it the bot unfurled.
 
-Each unfurl the bot makes is recorded (`store.unfurls`); when the incident's cards are redrawn (after a
-poll saw it change, or after an action) its newest unfurls are sent again (`chat.unfurl` replaces the
-preview). A failed refresh is logged, never raised; an unfurl Slack refuses for good (the message
-deleted, the link gone from it) is forgotten.
+Each unfurl the bot makes is recorded (`store.unfurls`); when the incident's card or its storm digest line
+is redrawn (after a poll saw it change, or after an action) its newest unfurls are sent again
+(`chat.unfurl` replaces the preview). A failed refresh is logged, never raised; an unfurl Slack refuses
+for good (the message deleted, the link gone from it) is forgotten.
 """
 
 from __future__ import annotations

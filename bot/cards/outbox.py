@@ -139,8 +139,9 @@ class OutboxWorker:
             for item in items:
                 self._drop(item, "no_card", "no card left to show the lines on")
             return 0
+        shown = (*message.folded, *lines)  # a card folded onto before keeps those lines too
         try:
-            self._sender.update_card(incident, message, defer=False, folded=lines)
+            self._sender.update_card(incident, message, defer=False, folded=shown)
         except SlackPermanentError as exc:
             for item in items:
                 self._drop(item, exc.error, str(exc))
@@ -149,8 +150,7 @@ class OutboxWorker:
             for item in items:
                 self._reschedule(item, str(exc), exc)
             return 0
-        for item in items:
-            self._store.complete(item.id)
+        self._store.complete_folded([item.id for item in items], incident.id, channel, shown, self._clock())
         self._metrics.thread_lines_folded.inc(len(lines))
         log.info("%d thread lines of closed %s put on its card in %s", len(lines), incident.id, channel)
         return len(items)

@@ -117,13 +117,20 @@ class CardSender:
         return True
 
     def update_card(
-        self, incident: Incident, message: MessageRow, *, defer: bool = True, folded: Sequence[str] = ()
+        self,
+        incident: Incident,
+        message: MessageRow,
+        *,
+        defer: bool = True,
+        folded: Sequence[str] | None = None,
     ) -> bool:
-        """Redraw the card with the incident's state (and `folded` thread lines, see `OutboxWorker.fold`)."""
+        """Redraw the card with the incident's state and its folded thread lines (`folded`, else those the
+        message row keeps; see `OutboxWorker.fold`)."""
         assert message.ts is not None
         try:
             room = message.kind is MessageKind.ROOM
-            card = self.card(incident, in_room=room, folded=folded)
+            lines = message.folded if folded is None else folded
+            card = self.card(incident, in_room=room, folded=lines)
             self.gateway.update_message(message.channel, message.ts, card)
         except SlackError as exc:
             if not defer:

@@ -242,4 +242,5 @@ def _message(row: Row[Any]) -> MessageRow:
         last_event_id=row.last_event_id,
         updated_at=row.updated_at,
         kind=MessageKind(row.kind),
+        folded=tuple(str(line) for line in row.folded or ()),
     )

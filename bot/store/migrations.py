@@ -96,6 +96,12 @@ def _add_live_surfaces(conn: Connection) -> None:
     metadata.tables["home_tabs"].create(conn, checkfirst=True)
 
 
+def _add_folded_lines(conn: Connection) -> None:
+    columns = {column["name"] for column in inspect(conn).get_columns("incident_messages")}
+    if "folded" not in columns:
+        conn.execute(text("ALTER TABLE incident_messages ADD COLUMN folded JSON"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -119,6 +125,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "Slack events already taken, so a retried event is not handled twice", _add_slack_events),
     Migration(9, "outbox items carry a priority: urgent work first", _add_outbox_priority),
     Migration(10, "link unfurls and Home tabs the bot made, redrawn when things change", _add_live_surfaces),
+    Migration(11, "a card keeps the thread lines put on it when its channel was busy", _add_folded_lines),
 )
 
 

@@ -7,6 +7,7 @@ get the same item, and an item whose worker died becomes due again when the lock
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,12 +15,14 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.engine import Row
 
 from bot.store.base import StoreBase, utcnow
-from bot.store.rows import NewOutboxItem, OutboxItem, OutboxKind
-from bot.store.tables import incident_snapshots
+from bot.store.rows import MessageKind, NewOutboxItem, OutboxItem, OutboxKind
+from bot.store.tables import incident_messages, incident_snapshots
 from bot.store.tables import outbox as t
 
 DEFAULT_LOCK_SECONDS = 120.0
 MAX_ERROR_LENGTH = 2000
+MAX_FOLDED_LINES = 100
+"""Folded lines a card's row keeps: more than a card can show (it draws the newest that fit)."""
 
 
 class OutboxQueries(StoreBase):
@@ -74,6 +77,20 @@ class OutboxQueries(StoreBase):
         with self._write() as conn:
             return conn.execute(stmt).rowcount == 1
 
+    def complete_folded(
+        self, item_ids: Sequence[int], incident_id: str, channel: str, shown: Sequence[str], now: datetime
+    ) -> None:
+        """The thread lines of `item_ids` are on the incident's card: remember every line it shows (the
+        newest `MAX_FOLDED_LINES`) and remove the items, in one transaction, so a crash can neither lose
+        the lines from a later redraw nor fold them twice."""
+        with self._write() as conn:
+            conn.execute(
+                update(incident_messages)
+                .where(incident_messages.c.incident_id == incident_id, incident_messages.c.channel == channel)
+                .values(folded=list(shown[-MAX_FOLDED_LINES:]), updated_at=now)
+            )
+            conn.execute(delete(t).where(t.c.id.in_(list(item_ids))))
+
     def due_channels(self, now: datetime | None = None) -> dict[str, int]:
         """Channels with due work, each with the lowest (most urgent) priority among it."""
         now = now or utcnow()
@@ -122,8 +139,12 @@ class OutboxQueries(StoreBase):
         lock_seconds: float = DEFAULT_LOCK_SECONDS,
     ) -> list[OutboxItem]:
         """Claim a channel's due items of one priority queued before `queued_before` for incidents the bot
-        last saw closed, oldest first (the thread lines `OutboxWorker.fold` puts on the card instead)."""
+        last saw closed, oldest first (the thread lines `OutboxWorker.fold` puts on the card instead); not
+        those of a storm digest's lines there, which have no card of their own to carry them."""
         closed = select(incident_snapshots.c.incident_id).where(incident_snapshots.c.closed.is_(True))
+        in_digest = select(incident_messages.c.incident_id).where(
+            incident_messages.c.channel == channel, incident_messages.c.kind == MessageKind.DIGEST.value
+        )
         due = (
             select(t.c.id)
             .where(
@@ -132,6 +153,7 @@ class OutboxQueries(StoreBase):
                 t.c.next_attempt_at <= now,
                 t.c.created_at < queued_before,
                 t.c.incident_id.in_(closed),
+                t.c.incident_id.not_in(in_digest),
             )
             .order_by(t.c.id)
             .limit(limit)

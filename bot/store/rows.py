@@ -53,6 +53,8 @@ class MessageRow:
     last_event_id: str | None
     updated_at: datetime
     kind: MessageKind = MessageKind.CARD
+    folded: tuple[str, ...] = ()
+    """Thread lines shown on the card instead of in its thread (see `OutboxWorker.fold`), oldest first."""
 
     @property
     def is_posted(self) -> bool:

@@ -62,6 +62,7 @@ incident_messages = Table(
     Column("last_event_id", String(ID)),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("kind", String(SHORT), nullable=False, default="card", server_default="card"),
+    Column("folded", JSON),  # thread lines shown on the card instead (`OutboxWorker.fold`), oldest first
     Index(None, "state", "claimed_at"),
     Index(None, "channel", "ts"),
 )

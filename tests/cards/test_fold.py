@@ -99,6 +99,40 @@ def test_a_closed_incidents_long_waiting_lines_go_on_its_card_not_in_its_thread(
     assert metrics.thread_lines_folded._value.get() == len(LINES)
 
 
+def test_a_card_keeps_its_folded_lines_through_a_second_fold_and_a_redraw(
+    coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
+) -> None:
+    closed_ts, _open_ts, _metrics = _run(coralogix, slack, client, store, fold_after=timedelta(0))
+    message = store.message_by_ts(CHANNEL, closed_ts)
+    assert message is not None and message.folded == LINES
+    r2 = replica("r2", store, client, slack)
+    later = "Reopened? no: note by dave@example.com"
+    r2.sender.queue(ThreadReply(closed_ts, (later,), message.incident_id), CHANNEL, key="events:9")
+    dispatcher = Dispatcher(
+        outbox=r2.outbox,
+        store=store,
+        gateway=r2.gateway,
+        metrics=r2.metrics,
+        may_send=lambda: True,
+        workers=1,
+        fold_after=timedelta(0),
+    )
+    dispatcher.start()
+    try:
+        wait_for(lambda: store.pending_count() == 0, 30, "the outbox drained")
+    finally:
+        dispatcher.stop()
+    shown = _texts(slack.workspace.message(CHANNEL, closed_ts).blocks)
+    assert all(line in shown for line in (*LINES, later)), "the second fold dropped the first one's lines"
+
+    # a later redraw of the closed card (an edit after the close, say) draws them again
+    message = store.message_by_ts(CHANNEL, closed_ts)
+    assert message is not None
+    assert r2.sender.update_card(client.get_incident(message.incident_id), message, defer=False)
+    shown = _texts(slack.workspace.message(CHANNEL, closed_ts).blocks)
+    assert all(line in shown for line in (*LINES, later)), "a redraw dropped the folded lines"
+
+
 def test_lines_that_have_not_waited_long_go_in_the_thread_as_always(
     coralogix: RunningCoralogixSandbox, slack: RunningSlackSandbox, client: IncidentsClient, store: Store
 ) -> None:

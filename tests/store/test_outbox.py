@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from bot.domain import Severity, State, Status
 from bot.store import NewOutboxItem, OutboxItem, OutboxKind, Snapshot, Store
+from bot.store.rows import MessageKind
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -155,15 +156,20 @@ def test_claim_closed_waiting_takes_only_long_waiting_lines_of_closed_incidents(
         [
             Snapshot("closed", Status.RESOLVED, State.RESOLVED, Severity.ERROR, closed=True),
             Snapshot("open", Status.TRIGGERED, State.TRIGGERED, Severity.ERROR),
+            Snapshot("in-digest", Status.RESOLVED, State.RESOLVED, Severity.ERROR, closed=True),
         ],
         now=T0,
     )
+    # a storm digest's line is no card: its lines go in the digest's thread, never folded onto a card
+    store.claim_messages([("in-digest", "C1")], "replica-a", T0)
+    store.record_posted("in-digest", "C1", "300.1", "300.1", None, T0, kind=MessageKind.DIGEST)
     old, recent = T0, T0 + timedelta(seconds=50)
     for key, incident, channel, at in (
         ("old-closed", "closed", "C1", old),
         ("recent-closed", "closed", "C1", recent),
         ("old-open", "open", "C1", old),
         ("old-closed-elsewhere", "closed", "C2", old),
+        ("old-closed-in-digest", "in-digest", "C1", old),
     ):
         store.enqueue(
             work(

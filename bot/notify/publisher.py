@@ -120,6 +120,9 @@ class CardPublisher:
         self._clock = clock
         self._storm_threshold = storm_threshold
         self._on_queued = on_queued  # wakes the senders
+        # kept for the publisher's life: a pool per poll would start and end threads every second, and
+        # each new thread may take another malloc arena, which glibc then keeps resident
+        self._event_reads = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="incident-events")
 
     # -- the poller's entry point ----------------------------------------------------------------
 
@@ -251,5 +254,4 @@ class CardPublisher:
 
         if not changes:
             return []
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(changes))) as pool:
-            return list(zip(changes, pool.map(fetch, changes), strict=True))
+        return list(zip(changes, self._event_reads.map(fetch, changes), strict=True))

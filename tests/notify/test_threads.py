@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.cards.lanes import MAX_PARALLEL
 from bot.notify.reads import OneRead
@@ -36,6 +36,10 @@ def test_event_reads_reuse_the_publishers_threads_from_poll_to_poll(world: World
     for _ in range(20):  # first start, then until a reconciliation has tracked every open incident
         if poller.poll_once().reconciled:
             break
+    now = datetime.now(UTC)
+    store.claim_messages([(incident_id, "C0INCIDENTS") for incident_id in ids], "r1", now)
+    for n, incident_id in enumerate(ids):  # as if each had its card: a change then reads its events
+        store.record_posted(incident_id, "C0INCIDENTS", f"100.{n}", f"100.{n}", None, now)
     seen: list[set[threading.Thread]] = []
     for batch in (ids[:4], ids[4:8], ids[8:]):
         for incident_id in batch:

@@ -288,6 +288,30 @@ def test_reminders_stop_at_acknowledge_and_a_snooze_holds_them_and_says_who(
         store.close()
 
 
+def test_a_reminder_is_redrawn_when_its_incident_is_acknowledged_not_at_the_next_step(
+    coralogix: StandIn, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    sim = coralogix.sim
+    incident = sim.create_incident(name="acked long before the next step", application="shop")
+    env = _env(coralogix, slack, database_url, tmp_path, {"after": "1s", "every": "1h", "times": 2})
+    store = Store.from_url(database_url)
+    try:
+        with running_bot(env, tmp_path / "bot.log"):
+            card = wait_for(lambda: _card(slack, incident), 20, "the card")
+            wait_for(lambda: _reminders(slack, card.ts), 20, "the first reminder")
+            sim.acknowledge(incident, by="bob@example.com")  # in Coralogix; the next step is an hour away
+            [redrawn] = wait_for(
+                lambda: [r for r in _reminders(slack, card.ts) if "no more reminders" in str(r.blocks)],
+                20,
+                "the reminder redrawn once the poll saw the acknowledgement",
+            )
+            assert _finished(store, card.ts, 1)
+        assert "the incident was acknowledged." in str(redrawn.blocks)
+        assert "incident_snooze" not in str(redrawn.blocks)
+    finally:
+        store.close()
+
+
 def test_a_storm_digest_gets_one_reminder_listing_its_unacknowledged_incidents(
     coralogix: StandIn, slack: RunningSlackSandbox, database_url: str, tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ from bot.sandbox.slack import RunningSlackSandbox
 from bot.slack.blocks.card import FOLDED_INTRO, folded_lines
 from bot.slack.limits import MAX_SECTION_TEXT
 from bot.store import Store
-from tests.cards.conftest import replica
+from tests.cards.conftest import Replica, replica
 from tests.e2e.harness import wait_for
 
 CHANNEL = "C0INCIDENTS"
@@ -58,12 +58,17 @@ def _run(
     for n, line in enumerate(LINES):
         sender.queue(ThreadReply(closed_ts, (line,), closed), CHANNEL, key=f"events:{n}")
     sender.queue(ThreadReply(open_ts, ("Assigned to bob@example.com",), still_open), CHANNEL, key="events:1")
+    _drain(r1, store, fold_after)
+    return closed_ts, open_ts, metrics
 
+
+def _drain(sending: Replica, store: Store, fold_after: timedelta) -> None:
+    """Run one sender over the outbox until it is empty."""
     dispatcher = Dispatcher(
-        outbox=r1.outbox,
+        outbox=sending.outbox,
         store=store,
-        gateway=r1.gateway,
-        metrics=metrics,
+        gateway=sending.gateway,
+        metrics=sending.metrics,
         may_send=lambda: True,
         workers=1,
         fold_after=fold_after,
@@ -73,7 +78,6 @@ def _run(
         wait_for(lambda: store.pending_count() == 0, 30, "the outbox drained")
     finally:
         dispatcher.stop()
-    return closed_ts, open_ts, metrics
 
 
 def _texts(blocks: list[dict[str, object]]) -> str:
@@ -108,20 +112,7 @@ def test_a_card_keeps_its_folded_lines_through_a_second_fold_and_a_redraw(
     r2 = replica("r2", store, client, slack)
     later = "Reopened? no: note by dave@example.com"
     r2.sender.queue(ThreadReply(closed_ts, (later,), message.incident_id), CHANNEL, key="events:9")
-    dispatcher = Dispatcher(
-        outbox=r2.outbox,
-        store=store,
-        gateway=r2.gateway,
-        metrics=r2.metrics,
-        may_send=lambda: True,
-        workers=1,
-        fold_after=timedelta(0),
-    )
-    dispatcher.start()
-    try:
-        wait_for(lambda: store.pending_count() == 0, 30, "the outbox drained")
-    finally:
-        dispatcher.stop()
+    _drain(r2, store, timedelta(0))
     shown = _texts(slack.workspace.message(CHANNEL, closed_ts).blocks)
     assert all(line in shown for line in (*LINES, later)), "the second fold dropped the first one's lines"
 

@@ -141,7 +141,7 @@ class OutboxWorker:
             return 0
         shown = (*message.folded, *lines)  # a card folded onto before keeps those lines too
         try:
-            self._sender.update_card(incident, message, defer=False, folded=shown)
+            self._sender.update_card(incident, replace(message, folded=shown), defer=False)
         except SlackPermanentError as exc:
             for item in items:
                 self._drop(item, exc.error, str(exc))
